@@ -1,0 +1,43 @@
+# `make run` and `make test` each set up everything they need on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FRONTEND := survey_app/static/build/survey.css
+export SURVEY_KEY_FILE ?= $(CURDIR)/var/keys/kek.key
+export SURVEY_CASE_KEY_FILE ?= $(CURDIR)/var/keys/case.key
+
+.PHONY: run test install frontend chromium clean
+
+$(BIN)/survey-app: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/survey-app
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+
+$(FRONTEND): node_modules/.package-lock.json survey_app/frontend/survey.scss
+	npm run --silent build
+
+frontend: $(FRONTEND)
+
+# Browser tests drive Debian's chromium; Playwright's own browser download does not work here.
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+run: install frontend
+	$(BIN)/survey-app keys init --if-missing
+	$(BIN)/survey-app db upgrade
+	$(BIN)/survey-app demo --responses 200
+	$(BIN)/survey-app worker & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/survey-app serve --host 127.0.0.1 --port 8000
+
+test: install frontend chromium
+	$(BIN)/pytest -q -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) node_modules survey_app/static/build var

@@ -1,0 +1,99 @@
+"""Checking a set of answers against an instrument: codes, routing, lengths, required questions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from questionnaires.instrument import Instrument, Question
+
+AnswerErrors = dict[str, str]
+
+
+def _is_code(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_value(question: Question, value: Any) -> tuple[Any, str | None]:
+    """Return the cleaned value (None for 'not answered') and an error message, if any."""
+    if question.type == "text":
+        if not isinstance(value, str):
+            return None, "Answer with text"
+        value = value.strip()
+        if not value:
+            return None, None
+        if len(value) > question.max_length:
+            return None, (
+                f"Your answer is {len(value):,} characters long; it must be "
+                f"{question.max_length:,} characters or fewer"
+            )
+        return value, None
+    allowed = ", ".join(str(code) for code in sorted(question.codes))
+    if question.type == "multiple":
+        values = value if isinstance(value, list) else [value]
+        if not values:
+            return None, None
+        if not all(_is_code(item) for item in values):
+            return None, f"Answer with a list of option codes ({allowed})"
+        unknown = sorted(set(values) - question.codes)
+        if unknown:
+            return None, f"{', '.join(map(str, unknown))} is not an option here; the options are {allowed}"
+        if len(set(values)) != len(values):
+            return None, "An option is chosen twice"
+        chosen = set(values)
+        exclusive = chosen & question.exclusive
+        if exclusive and len(chosen) > 1:
+            label = question.label_for(min(exclusive))
+            return None, f"'{label}' cannot be chosen with other options"
+        return sorted(chosen), None
+    if not _is_code(value):
+        return None, f"Answer with one option code ({allowed})"
+    if value not in question.codes:
+        return None, f"{value} is not an option here; the options are {allowed}"
+    return value, None
+
+
+def validate_answers(
+    instrument: Instrument,
+    raw: Mapping[str, Any],
+    only: Iterable[str] | None = None,
+    context: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], AnswerErrors]:
+    """Check answers; return the cleaned answers and an error per offending question id.
+
+    `only` limits the check to some questions (one page of the form); `context` supplies answers
+    already accepted on earlier pages, which routing on this page depends on.
+    """
+    questions = instrument.questions
+    scope = set(only) if only is not None else set(questions)
+    errors: AnswerErrors = {}
+    clean: dict[str, Any] = {}
+    for question_id, value in raw.items():
+        question = questions.get(question_id)
+        if question is None or question_id not in scope:
+            errors[question_id] = "This is not a question in this survey"
+            continue
+        if value is None:
+            continue
+        cleaned, error = _check_value(question, value)
+        if error:
+            errors[question_id] = error
+        elif cleaned is not None:
+            clean[question_id] = cleaned
+    known = {**(context or {}), **clean}
+    for question_id in sorted(scope, key=list(questions).index):
+        question = questions[question_id]
+        if question_id in errors:
+            continue
+        shown = question.is_shown(known)
+        if question_id in clean and not shown:
+            assert question.show_if is not None
+            errors[question_id] = (
+                f"This question is only asked when {question.show_if.describe(instrument)}"
+            )
+            del clean[question_id]
+        elif question.required and shown and question_id not in clean:
+            errors[question_id] = (
+                "Enter your answer" if question.is_free_text else "Select an answer"
+            )
+    return clean, errors

@@ -1,0 +1,76 @@
+"""The application factory: the web process (`survey-app serve`).
+
+The web process holds public keys and, when configured, the case key; never the key-encryption
+key. Instruments are loaded and checked here, so a malformed file stops start-up.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from litestar import Litestar
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from questionnaires import load_all
+from survey_app.api.health import HealthController
+from survey_app.api.waves import WaveApiController
+from survey_app.config import Settings
+from survey_app.respond import respondent_handlers
+from survey_app.security_headers import security_headers_middleware
+from survey_app.storage.database import engine_for
+from survey_app.waves import PublishedWaves
+
+PACKAGE = Path(__file__).parent
+STATIC = PACKAGE / "static"
+
+
+def configure_templates(engine: JinjaTemplateEngine) -> None:
+    environment = engine.engine
+    environment.loader = ChoiceLoader(
+        [FileSystemLoader(PACKAGE / "templates"), PackageLoader("nhsuk_frontend_jinja", "templates")]
+    )
+    environment.undefined = ChainableUndefined
+    environment.trim_blocks = True
+    environment.lstrip_blocks = True
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    instruments = load_all()
+    engine = engine_for(settings.database_url)
+    state = State(
+        {
+            "settings": settings,
+            "engine": engine,
+            "instruments": instruments,
+            "published_waves": PublishedWaves(engine),
+        }
+    )
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            WaveApiController,
+            *respondent_handlers,
+            create_static_files_router(path="/static", directories=[STATIC], name="static"),
+        ],
+        state=state,
+        template_config=TemplateConfig(
+            directory=PACKAGE / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=configure_templates,
+        ),
+        openapi_config=OpenAPIConfig(
+            title="survey_app",
+            version="1",
+            path="/schema",
+            description="Anonymous NHS staff survey: respondent API and staff reporting API.",
+        ),
+        request_max_body_size=settings.max_body_bytes,
+        middleware=[security_headers_middleware],
+        debug=False,
+    )

@@ -1,0 +1,343 @@
+"""The `survey-app` command line. Reporting commands take `--format json` and then print JSON only."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from survey_app.config import Settings
+
+DEFAULT_KEY_FILE = Path("var/keys/kek.key")
+DEFAULT_CASE_KEY_FILE = Path("var/keys/case.key")
+
+format_option = click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+
+
+def emit(output_format: str, data: Any, text: Callable[[], str]) -> None:
+    if output_format == "json":
+        click.echo(json.dumps(data, indent=2, default=str))
+    else:
+        click.echo(text())
+
+
+def fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+class Context:
+    """What a command needs, made on first use: settings, the database, the wave key store."""
+
+    def __init__(self) -> None:
+        self.settings = Settings.from_env()
+
+    @property
+    def engine(self):  # type: ignore[no-untyped-def]
+        from survey_app.storage.database import engine_for
+
+        return engine_for(self.settings.database_url)
+
+    def key_store(self):  # type: ignore[no-untyped-def]
+        from survey_app.keys import WaveKeyStore
+
+        return WaveKeyStore(self.settings.key_file)
+
+    def case_secret(self) -> bytes:
+        from survey_app.keys import read_secret_file
+
+        return read_secret_file(self.settings.case_key_file, "SURVEY_CASE_KEY_FILE")
+
+
+# Commands that run without the key-encryption key: the web process, and the key commands
+# (which make it, or check it themselves).
+WITHOUT_KEK = {"serve", "keys"}
+
+
+@click.group()
+@click.pass_context
+def main(click_context: click.Context) -> None:
+    """Anonymous NHS staff survey: operator commands."""
+    context = Context()
+    click_context.obj = context
+    if click_context.invoked_subcommand not in WITHOUT_KEK and not click_context.resilient_parsing:
+        from survey_app.keys import read_secret_file
+
+        read_secret_file(context.settings.key_file, "SURVEY_KEY_FILE")
+
+
+# --- keys -----------------------------------------------------------------------------------
+
+@main.group()
+def keys() -> None:
+    """The key-encryption key and the case key."""
+
+
+@keys.command("init")
+@click.option("--if-missing", is_flag=True, help="Do nothing for key files that already exist.")
+@click.pass_obj
+def keys_init(context: Context, if_missing: bool) -> None:
+    """Create the key-encryption key file (worker, CLI) and the case key file (web process)."""
+    from survey_app.keys import write_secret_file
+
+    kek = context.settings.key_file or DEFAULT_KEY_FILE
+    case = context.settings.case_key_file or DEFAULT_CASE_KEY_FILE
+    for path, variable in ((kek, "SURVEY_KEY_FILE"), (case, "SURVEY_CASE_KEY_FILE")):
+        if write_secret_file(path):
+            click.echo(f"created {path}: set {variable}={path.resolve()}")
+        elif if_missing:
+            click.echo(f"kept {path}")
+        else:
+            fail(f"{path} already exists; refusing to overwrite a key (it would make data unreadable)")
+
+
+@keys.command("rotate")
+@click.pass_obj
+def keys_rotate(context: Context) -> None:
+    """Re-wrap every wave's keys under a new key-encryption key; the old key file is replaced."""
+    from survey_app.keys import rotate_key_encryption_key
+
+    count = rotate_key_encryption_key(context.settings.key_file)
+    click.echo(f"re-wrapped the keys of {count} waves under a new key-encryption key")
+
+
+# --- database and organisations --------------------------------------------------------------
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(context: Context) -> None:
+    """Bring the database schema up to date (Alembic)."""
+    from survey_app.storage.database import upgrade
+
+    upgrade(context.settings.database_url)
+    click.echo("database schema is up to date")
+
+
+@main.group()
+def org() -> None:
+    """Organisations and regions."""
+
+
+@org.command("add")
+@click.option("--name", required=True)
+@click.option("--slug", required=True)
+@click.option("--region", "region_slug", help="Slug of the region (ICS) this organisation belongs to.")
+@click.pass_obj
+def org_add(context: Context, name: str, slug: str, region_slug: str | None) -> None:
+    """Add an organisation."""
+    from survey_app.audit import record_audit
+    from survey_app.organisations import OrganisationError, add_organisation
+
+    try:
+        with context.engine.begin() as connection:
+            add_organisation(connection, name, slug, region_slug)
+            record_audit(connection, "cli", "org.add", slug=slug, name=name, region=region_slug)
+    except OrganisationError as error:
+        fail(str(error))
+    click.echo(f"added {name} ({slug})")
+
+
+# --- waves -----------------------------------------------------------------------------------
+
+@main.group()
+def wave() -> None:
+    """Waves: an instrument run for an organisation."""
+
+
+def _wave_link(context: Context, slug: str) -> str:
+    return f"{context.settings.public_base_url}/s/{slug}"
+
+
+@wave.command("open")
+@click.option("--instrument", required=True)
+@click.option("--org", "organisation", required=True)
+@click.option("--slug", required=True)
+@click.option("--allow-import", is_flag=True, help="Allow paper returns to be imported into this wave.")
+@format_option
+@click.pass_obj
+def wave_open(
+    context: Context, instrument: str, organisation: str, slug: str, allow_import: bool, output_format: str
+) -> None:
+    """Open a wave and print its public link."""
+    from questionnaires import InstrumentError
+    from survey_app.audit import record_audit
+    from survey_app.waves import WaveError, open_wave
+
+    try:
+        with context.engine.begin() as connection:
+            open_wave(connection, context.key_store(), instrument, organisation, slug, allow_import)
+            record_audit(connection, "cli", "wave.open", slug=slug, instrument=instrument, allow_import=allow_import)
+    except (WaveError, InstrumentError) as error:
+        fail(str(error))
+    link = _wave_link(context, slug)
+    emit(output_format, {"wave": slug, "link": link}, lambda: f"opened {slug}: {link}")
+
+
+@wave.command("close")
+@click.option("--wave", "slug", required=True)
+@click.pass_obj
+def wave_close(context: Context, slug: str) -> None:
+    """Close a wave: it takes no more responses."""
+    from survey_app.audit import record_audit
+    from survey_app.waves import WaveError, close_wave
+
+    try:
+        with context.engine.begin() as connection:
+            close_wave(connection, slug)
+            record_audit(connection, "cli", "wave.close", slug=slug)
+    except WaveError as error:
+        fail(str(error))
+    click.echo(f"closed {slug}")
+
+
+@wave.command("list")
+@format_option
+@click.pass_obj
+def wave_list(context: Context, output_format: str) -> None:
+    """List waves with their public links."""
+    from survey_app.inbox import inbox_count
+    from survey_app.waves import list_waves
+
+    with context.engine.connect() as connection:
+        waves = list_waves(connection)
+        rows = [
+            {
+                **{k: v for k, v in dataclasses.asdict(w).items() if k != "id"},
+                "link": _wave_link(context, w.slug) if w.is_open else None,
+                "waiting_in_inbox": inbox_count(connection, w.id),
+            }
+            for w in waves
+        ]
+
+    def text() -> str:
+        if not rows:
+            return "no waves yet: open one with 'survey-app wave open'"
+        return "\n".join(
+            f"{r['slug']:<28} {r['status']:<7} {r['instrument_id']:<24} {r['organisation_slug']:<16} "
+            f"{r['link'] or ''}"
+            for r in rows
+        )
+
+    emit(output_format, rows, text)
+
+
+# --- responses -------------------------------------------------------------------------------
+
+def _waves_to_mix(connection: Any, slug: str | None) -> list[Any]:
+    from survey_app.waves import find_wave, list_waves
+
+    if slug is None:
+        return [w for w in list_waves(connection) if not w.keys_destroyed]
+    found = find_wave(connection, slug)
+    if found is None:
+        fail(f"no wave {slug!r}")
+    return [found]
+
+
+def mix_waves(context: Context, slug: str | None) -> list[dict[str, Any]]:
+    from survey_app.mixer import mix_wave
+
+    with context.engine.connect() as connection:
+        waves = _waves_to_mix(connection, slug)
+    key_store = context.key_store()
+    case_secret = context.case_secret()
+    reports = []
+    for w in waves:
+        report = mix_wave(context.engine, w.id, key_store.load(w.id), case_secret, context.settings.mix_batch)
+        reports.append(dataclasses.asdict(report))
+    return reports
+
+
+@main.command("mix")
+@click.option("--wave", "slug")
+@format_option
+@click.pass_obj
+def mix(context: Context, slug: str | None, output_format: str) -> None:
+    """Move full batches (MIX_BATCH, default 11) from the inbox into sealed, unlinkable parts."""
+    reports = mix_waves(context, slug)
+    emit(
+        output_format,
+        reports,
+        lambda: "\n".join(
+            f"{r['wave_slug']}: mixed {r['responses_mixed']}, {r['waiting_in_inbox']} waiting for a full batch"
+            for r in reports
+        )
+        or "no waves",
+    )
+
+
+@main.command("demo")
+@click.option("--responses", default=200, show_default=True, help="Synthetic responses per wave.")
+@format_option
+@click.pass_obj
+def demo(context: Context, responses: int, output_format: str) -> None:
+    """Create the demo organisation, an open wave per instrument and synthetic responses."""
+    from survey_app.demo import run_demo
+
+    report = run_demo(context.engine, context.key_store(), responses, context.settings.public_base_url)
+    emit(output_format, dataclasses.asdict(report), report.describe)
+
+
+@main.command("import")
+@click.option("--wave", "slug", required=True)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@format_option
+@click.pass_obj
+def import_command(context: Context, slug: str, file: Path, output_format: str) -> None:
+    """Import paper returns (CSV: a column per question id, option codes, blank = not answered)."""
+    from survey_app.importer import ImportError_, import_csv
+
+    try:
+        report = import_csv(context.engine, slug, file)
+    except ImportError_ as error:
+        fail(str(error))
+    emit(output_format, dataclasses.asdict(report), report.describe)
+
+
+# --- processes -------------------------------------------------------------------------------
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the web process. It holds public keys only, never the key-encryption key."""
+    import uvicorn
+
+    from survey_app.logging import uvicorn_log_config
+
+    uvicorn.run(
+        "survey_app.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        # No access log: a respondent's request must leave no line with their address.
+        access_log=False,
+        log_config=uvicorn_log_config(),
+        server_header=False,
+        proxy_headers=False,
+    )
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Run one round and stop.")
+@click.pass_obj
+def worker(context: Context, once: bool) -> None:
+    """Mix full batches on a schedule. Holds the key-encryption key; run it apart from the web process."""
+    from survey_app.worker import run_worker
+
+    context.case_secret()  # refuse to start without it: concerns are sealed with it
+    run_worker(lambda: mix_waves(context, None), context.settings.worker_interval_seconds, once)

@@ -1,0 +1,187 @@
+"""The mixer: opens full inbox batches and stores each response as parts that share no identifier.
+
+A response becomes up to three parts: its closed answers; its testimony (all text answers, with
+the attributes the respondent chose to attach); and, if the respondent asked, a concern for the
+FTSU guardian sealed under the organisation's case key. Each part table is written in its own
+shuffled order, with fresh random ids, in one transaction that also deletes the inbox rows, so
+neither id, row position, transaction nor date pairs one part with another.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, insert, select
+
+from questionnaires import Instrument
+from survey_app.inbox import inbox_context
+from survey_app.keys import organisation_case_key
+from survey_app.sealing import WaveKeys, bucket_size, open_sealed_box, open_with_key, seal_with_key
+from survey_app.storage.models import (
+    ClosedAnswerPart,
+    ConcernPart,
+    InboxItem,
+    TestimonyPart,
+    Wave,
+    random_id,
+)
+from survey_app.waves import instrument_from_definition
+
+# Responses opened per transaction; large enough to be cheap, small enough to keep memory flat.
+CHUNK = 5000
+
+
+def part_context(table: str, wave_id: str) -> bytes:
+    """Associated data binding a sealed part to its table and wave."""
+    return f"{table}:{wave_id}".encode()
+
+
+@dataclass
+class MixReport:
+    wave_slug: str
+    responses_mixed: int = 0
+    waiting_in_inbox: int = 0
+    parts: dict[str, int] = field(default_factory=lambda: {"closed_answers": 0, "testimony": 0, "concern": 0})
+
+
+def closed_part_size(instrument: Instrument) -> int:
+    """One padded size for every closed-answer part of a wave: the size of every question answered.
+
+    With a single size, how many questions someone answered cannot be matched to anything else.
+    """
+    everything: dict[str, Any] = {}
+    for question in instrument.questions.values():
+        if question.is_free_text or question.id in instrument.testimony_attributes:
+            continue
+        codes = sorted(question.codes) or [0]
+        everything[question.id] = codes if question.type == "multiple" else max(codes, key=lambda c: len(str(c)))
+    return bucket_size(len(_encode({"answers": everything})))
+
+
+def _encode(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode()
+
+
+@dataclass(frozen=True)
+class SplitResponse:
+    closed: dict[str, Any] | None
+    testimony: dict[str, Any] | None
+    concern: dict[str, Any] | None
+
+
+def split_response(instrument: Instrument, answers: dict[str, Any]) -> SplitResponse:
+    texts = {q.id: answers[q.id] for q in instrument.free_text_questions() if q.id in answers}
+    attributes = {key: answers[key] for key in instrument.testimony_attributes if key in answers}
+    closed = {
+        key: value
+        for key, value in answers.items()
+        if key not in texts and key not in instrument.testimony_attributes
+    }
+    testimony = {"texts": texts, "attributes": attributes} if texts else None
+    shares = instrument.concern_when is not None and instrument.concern_when.is_met(answers)
+    return SplitResponse(
+        closed={"answers": closed} if closed else None,
+        testimony=testimony,
+        concern=testimony if testimony and shares else None,
+    )
+
+
+def mix_wave(
+    engine: Engine,
+    wave_id: str,
+    keys: WaveKeys,
+    case_secret: bytes,
+    batch_size: int,
+) -> MixReport:
+    """Mix every full batch waiting for one wave. Leaves fewer than `batch_size` responses waiting."""
+    with engine.connect() as connection:
+        wave = connection.execute(
+            select(Wave.slug, Wave.definition, Wave.organisation_id).where(Wave.id == wave_id)
+        ).one()
+    instrument = instrument_from_definition(wave_id, wave.definition)
+    report = MixReport(wave_slug=wave.slug)
+    closed_size = closed_part_size(instrument)
+    while True:
+        with engine.begin() as connection:
+            ids = list(
+                connection.execute(
+                    select(InboxItem.id).where(InboxItem.wave_id == wave_id).limit(2 * CHUNK)
+                ).scalars()
+            )
+            if len(ids) < batch_size:
+                report.waiting_in_inbox = len(ids)
+                return report
+            # Take a chunk only when what remains after it is still a full batch.
+            if len(ids) >= CHUNK + batch_size:
+                ids = ids[:CHUNK]
+            _mix_batch(connection, wave_id, wave.organisation_id, instrument, keys, case_secret, ids, closed_size, report)
+
+
+def _mix_batch(
+    connection: Connection,
+    wave_id: str,
+    organisation_id: str,
+    instrument: Instrument,
+    keys: WaveKeys,
+    case_secret: bytes,
+    ids: list[str],
+    closed_size: int,
+    report: MixReport,
+) -> None:
+    rows = connection.execute(select(InboxItem.id, InboxItem.sealed).where(InboxItem.id.in_(ids))).all()
+    # Delete first: if another mixer took these rows meanwhile, the count differs and we stop.
+    deleted = connection.execute(delete(InboxItem).where(InboxItem.id.in_([row.id for row in rows])))
+    if deleted.rowcount != len(rows):
+        connection.rollback()
+        return
+    closed: list[bytes] = []
+    testimonies: list[bytes] = []
+    concerns: list[bytes] = []
+    case_key = organisation_case_key(case_secret, organisation_id)
+    for row in rows:
+        answers = json.loads(open_sealed_box(keys.private_key, bytes(row.sealed), inbox_context(wave_id)))["answers"]
+        parts = split_response(instrument, answers)
+        if parts.closed is not None:
+            closed.append(
+                seal_with_key(keys.data_key, _encode(parts.closed), part_context("closed_answers", wave_id), closed_size)
+            )
+        if parts.testimony is not None:
+            testimonies.append(seal_with_key(keys.data_key, _encode(parts.testimony), part_context("testimony", wave_id)))
+        if parts.concern is not None:
+            concerns.append(seal_with_key(case_key, _encode(parts.concern), part_context("concern", wave_id)))
+    shuffle = secrets.SystemRandom().shuffle
+    for sealed_parts in (closed, testimonies, concerns):
+        shuffle(sealed_parts)
+    if closed:
+        connection.execute(
+            insert(ClosedAnswerPart), [{"id": random_id(), "wave_id": wave_id, "sealed": s} for s in closed]
+        )
+    if testimonies:
+        connection.execute(
+            insert(TestimonyPart), [{"id": random_id(), "wave_id": wave_id, "sealed": s} for s in testimonies]
+        )
+    if concerns:
+        connection.execute(
+            insert(ConcernPart),
+            [{"id": random_id(), "wave_id": wave_id, "organisation_id": organisation_id, "sealed": s} for s in concerns],
+        )
+    report.responses_mixed += len(rows)
+    report.parts["closed_answers"] += len(closed)
+    report.parts["testimony"] += len(testimonies)
+    report.parts["concern"] += len(concerns)
+
+
+def open_closed_parts(connection: Connection, wave_id: str, keys: WaveKeys) -> list[dict[str, Any]]:
+    """Every closed-answer part of a wave, opened (for the release job and for tests)."""
+    sealed = connection.execute(select(ClosedAnswerPart.sealed).where(ClosedAnswerPart.wave_id == wave_id)).scalars()
+    context = part_context("closed_answers", wave_id)
+    return [json.loads(open_with_key(keys.data_key, bytes(s), context))["answers"] for s in sealed]
+
+
+def open_testimony_parts(connection: Connection, wave_id: str, keys: WaveKeys) -> list[dict[str, Any]]:
+    sealed = connection.execute(select(TestimonyPart.sealed).where(TestimonyPart.wave_id == wave_id)).scalars()
+    context = part_context("testimony", wave_id)
+    return [json.loads(open_with_key(keys.data_key, bytes(s), context)) for s in sealed]

@@ -1,0 +1,3 @@
+"""Respondent pages at /s/{wave}: no cookie, no JavaScript needed, answers carried in the form."""
+
+respondent_handlers: list = []

@@ -1,0 +1,188 @@
+"""Waves: an instrument run for an organisation over a period, with its own keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from questionnaires import Instrument, load_instrument, parse_instrument
+from survey_app.keys import WaveKeyStore
+from survey_app.organisations import SLUG_PATTERN, find_organisation, member_names
+from survey_app.sealing import generate_wave_keys
+from survey_app.storage.models import Organisation, Wave, random_id
+
+
+class WaveError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class WaveSummary:
+    id: str
+    slug: str
+    organisation_slug: str
+    organisation_name: str
+    instrument_id: str
+    instrument_version: str
+    status: str
+    allow_import: bool
+    opened_on: dt.date
+    closed_on: dt.date | None
+    keys_destroyed: bool
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == "open"
+
+
+@dataclass(frozen=True)
+class PublishedWave:
+    """What the web process needs to take a response: never any private key."""
+
+    id: str
+    slug: str
+    organisation_name: str
+    instrument: Instrument
+    public_key: bytes
+
+
+@lru_cache(maxsize=256)
+def instrument_from_definition(wave_id: str, definition: str) -> Instrument:
+    return parse_instrument(json.loads(definition), f"wave {wave_id}")
+
+
+def open_wave(
+    connection: Connection,
+    key_store: WaveKeyStore,
+    instrument_id: str,
+    organisation_slug: str,
+    slug: str,
+    allow_import: bool = False,
+) -> str:
+    if not SLUG_PATTERN.match(slug):
+        raise WaveError(f"slug {slug!r} must be lowercase letters, digits and hyphens")
+    organisation = find_organisation(connection, organisation_slug)
+    if organisation is None:
+        raise WaveError(f"no organisation with slug {organisation_slug!r}; add it with 'survey-app org add'")
+    instrument = load_instrument(instrument_id).with_organisations(member_names(connection, organisation.id))
+    if connection.execute(select(Wave.id).where(Wave.slug == slug)).first():
+        raise WaveError(f"a wave with slug {slug!r} already exists")
+    wave_id = random_id()
+    keys = generate_wave_keys()
+    try:
+        with connection.begin_nested():
+            connection.execute(
+                insert(Wave).values(
+                    id=wave_id,
+                    slug=slug,
+                    organisation_id=organisation.id,
+                    instrument_id=instrument.id,
+                    instrument_version=instrument.version,
+                    definition=json.dumps(instrument.definition),
+                    status="open",
+                    allow_import=allow_import,
+                    public_key=keys.public_key,
+                    opened_on=dt.date.today(),
+                    keys_destroyed=False,
+                )
+            )
+    except IntegrityError:
+        raise WaveError(
+            f"{organisation.name} already has an open {instrument_id} wave; close it first"
+        ) from None
+    key_store.store(wave_id, keys)
+    return wave_id
+
+
+def close_wave(connection: Connection, slug: str) -> None:
+    result = connection.execute(
+        update(Wave)
+        .where(Wave.slug == slug, Wave.status == "open")
+        .values(status="closed", closed_on=dt.date.today())
+    )
+    if result.rowcount == 0:
+        wave = find_wave(connection, slug)
+        raise WaveError(f"no wave {slug!r}" if wave is None else f"wave {slug!r} is already closed")
+
+
+def _summary_query():  # type: ignore[no-untyped-def]
+    return select(
+        Wave.id,
+        Wave.slug,
+        Organisation.slug.label("organisation_slug"),
+        Organisation.name.label("organisation_name"),
+        Wave.instrument_id,
+        Wave.instrument_version,
+        Wave.status,
+        Wave.allow_import,
+        Wave.opened_on,
+        Wave.closed_on,
+        Wave.keys_destroyed,
+    ).join(Organisation, Organisation.id == Wave.organisation_id)
+
+
+def list_waves(connection: Connection) -> list[WaveSummary]:
+    rows = connection.execute(_summary_query().order_by(Organisation.slug, Wave.opened_on, Wave.slug))
+    return [WaveSummary(**row._mapping) for row in rows]
+
+
+def find_wave(connection: Connection, slug: str) -> WaveSummary | None:
+    row = connection.execute(_summary_query().where(Wave.slug == slug)).first()
+    return WaveSummary(**row._mapping) if row else None
+
+
+def wave_instrument(connection: Connection, wave_id: str) -> Instrument:
+    definition = connection.execute(select(Wave.definition).where(Wave.id == wave_id)).scalar_one()
+    return instrument_from_definition(wave_id, definition)
+
+
+def find_published_wave(connection: Connection, slug: str) -> PublishedWave | None:
+    """The open wave with this slug, as the web process sees it; None if unknown or closed."""
+    row = connection.execute(
+        select(Wave.id, Wave.slug, Wave.definition, Wave.public_key, Organisation.name)
+        .join(Organisation, Organisation.id == Wave.organisation_id)
+        .where(Wave.slug == slug, Wave.status == "open")
+    ).first()
+    if row is None:
+        return None
+    return PublishedWave(
+        id=row.id,
+        slug=row.slug,
+        organisation_name=row.name,
+        instrument=instrument_from_definition(row.id, row.definition),
+        public_key=bytes(row.public_key),
+    )
+
+
+class PublishedWaves:
+    """Open waves by slug, as the web process sees them, remembered for a few seconds.
+
+    Remembering is safe: a submission re-checks that its wave is open in the same statement that
+    stores it, so a wave closed meanwhile takes nothing.
+    """
+
+    def __init__(self, engine: Engine, seconds: float = 5.0) -> None:
+        self.engine = engine
+        self.seconds = seconds
+        self._known: dict[str, tuple[float, PublishedWave | None]] = {}
+
+    def get(self, slug: str) -> PublishedWave | None:
+        now = time.monotonic()
+        remembered = self._known.get(slug)
+        if remembered is not None and now - remembered[0] < self.seconds:
+            return remembered[1]
+        with self.engine.connect() as connection:
+            wave = find_published_wave(connection, slug)
+        if len(self._known) > 1024:
+            self._known.clear()
+        self._known[slug] = (now, wave)
+        return wave
+
+    def forget(self, slug: str) -> None:
+        self._known.pop(slug, None)
