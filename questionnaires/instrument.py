@@ -407,12 +407,12 @@ def parse_instrument(data: Any, source: str) -> Instrument:
     )
 
 
-def instrument_names(folder: Path = INSTRUMENTS_FOLDER) -> list[str]:
-    return sorted(path.stem for path in folder.glob("*.yaml"))
+def instrument_names(folder: Path | None = None) -> list[str]:
+    return sorted(path.stem for path in (folder or INSTRUMENTS_FOLDER).glob("*.yaml"))
 
 
-def load_instrument(name: str, folder: Path = INSTRUMENTS_FOLDER) -> Instrument:
-    path = folder / f"{name}.yaml"
+def load_instrument(name: str, folder: Path | None = None) -> Instrument:
+    path = (folder or INSTRUMENTS_FOLDER) / f"{name}.yaml"
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -425,6 +425,6 @@ def load_instrument(name: str, folder: Path = INSTRUMENTS_FOLDER) -> Instrument:
     return instrument
 
 
-def load_all(folder: Path = INSTRUMENTS_FOLDER) -> dict[str, Instrument]:
+def load_all(folder: Path | None = None) -> dict[str, Instrument]:
     """Load every instrument; the first malformed file stops start-up with its InstrumentError."""
     return {name: load_instrument(name, folder) for name in instrument_names(folder)}

@@ -30,9 +30,9 @@ def submit_response(connection: Connection, wave: PublishedWave, answers: dict[s
             select(
                 literal(random_id(), String), Wave.id, literal(sealed, LargeBinary)
             ).where(Wave.id == wave.id, Wave.status == "open"),
-        )
+        ).returning(InboxItem.id)
     )
-    return result.rowcount == 1
+    return result.first() is not None
 
 
 def inbox_count(connection: Connection, wave_id: str) -> int:

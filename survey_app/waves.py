@@ -172,10 +172,10 @@ class PublishedWaves:
         self.seconds = seconds
         self._known: dict[str, tuple[float, PublishedWave | None]] = {}
 
-    def get(self, slug: str) -> PublishedWave | None:
+    def get(self, slug: str, fresh: bool = False) -> PublishedWave | None:
         now = time.monotonic()
         remembered = self._known.get(slug)
-        if remembered is not None and now - remembered[0] < self.seconds:
+        if not fresh and remembered is not None and now - remembered[0] < self.seconds:
             return remembered[1]
         with self.engine.connect() as connection:
             wave = find_published_wave(connection, slug)

@@ -8,6 +8,7 @@ from typing import Any
 import anyio
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 
 from questionnaires import validate_answers
 from survey_app.inbox import submit_response
@@ -16,8 +17,8 @@ from survey_app.waves import PublishedWave, PublishedWaves
 CLOSED_OR_UNKNOWN = "There is no open survey with this name. It may have closed."
 
 
-def _open_wave(request: Request, wave: str) -> PublishedWave:
-    published = request.app.state.published_waves.get(wave)
+def _open_wave(request: Request, wave: str, fresh: bool = False) -> PublishedWave:
+    published = request.app.state.published_waves.get(wave, fresh=fresh)
     if published is None:
         raise NotFoundException(detail=CLOSED_OR_UNKNOWN)
     return published
@@ -28,9 +29,9 @@ class WaveApiController(Controller):
     tags = ["respondents"]
 
     @get("/{wave:str}", sync_to_thread=False)
-    def read_wave(self, request: Request, wave: str) -> dict[str, Any]:
+    def read_wave(self, request: Request, wave: FromPath[str]) -> dict[str, Any]:
         """The instrument of an open wave: pages, questions, option codes and routing."""
-        published = _open_wave(request, wave)
+        published = _open_wave(request, wave, fresh=True)
         return {
             "wave": published.slug,
             "organisation": published.organisation_name,
@@ -38,7 +39,7 @@ class WaveApiController(Controller):
         }
 
     @post("/{wave:str}/responses", status_code=201)
-    async def post_response(self, request: Request, wave: str) -> Response[dict[str, Any]]:
+    async def post_response(self, request: Request, wave: FromPath[str]) -> Response[dict[str, Any]]:
         """Submit one anonymous response: `{"answers": {"q14a": 1, "q16c": [1, 6], ...}}`.
 
         201 when stored; 422 with an error per offending question; 413 when too large;
