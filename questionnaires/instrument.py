@@ -79,7 +79,8 @@ class Question:
     max_length: int = DEFAULT_TEXT_LENGTH
     exclusive: frozenset[int] = frozenset()
     quasi_identifier: str | None = None
-    sensitive: bool = False
+    # Codes that mean "this happened to me": no published group may consist only of such answers.
+    sensitive_codes: frozenset[int] = frozenset()
     breakdown: str | None = None
 
     @property
@@ -284,6 +285,9 @@ def _parse_question(raw: Any, source: str, earlier: Mapping[str, Question]) -> Q
     if not isinstance(max_length, int) or max_length < 1:
         raise InstrumentError(source, question_id, "max_length must be a positive whole number")
     show_if = raw.get("show_if")
+    sensitive = raw.get("sensitive", [])
+    if not isinstance(sensitive, list) or not set(sensitive) <= {option.code for option in options}:
+        raise InstrumentError(source, question_id, "sensitive must list codes of this question")
     return Question(
         id=question_id,
         text=str(text),
@@ -296,7 +300,7 @@ def _parse_question(raw: Any, source: str, earlier: Mapping[str, Question]) -> Q
         max_length=max_length,
         exclusive=frozenset(exclusive),
         quasi_identifier=raw.get("quasi_identifier"),
-        sensitive=bool(raw.get("sensitive", False)),
+        sensitive_codes=frozenset(sensitive),
         breakdown=raw.get("breakdown"),
     )
 

@@ -1,0 +1,237 @@
+"""`survey-app import`: paper returns typed into a spreadsheet, into a wave opened with --allow-import.
+
+The file is CSV (comma-separated, UTF-8; Excel's "CSV UTF-8" with its byte-order mark is fine):
+
+- the first row names the columns, one per question id of the wave's instrument (`q14a`, `q16c`,
+  `tw_worker_type`, ..., in any case); columns may come in any order and questions may be left out;
+- each further row is one returned questionnaire; a cell holds the option code the respondent
+  ticked (`2`; `02` means the same), a blank cell means "not answered";
+- a multiple-choice cell holds its codes separated by semicolons (`1;6`);
+- a free-text cell holds the text as written;
+- completely blank rows are skipped; spaces around a cell are ignored.
+
+Every row is checked against the wave's instrument (codes, routing, required questions, lengths)
+before anything is stored. If any row is wrong, nothing of the file is stored and the error lists
+each problem by line as a spreadsheet shows it (the header is line 1). Otherwise all rows go, in one
+transaction, through the same inbox and mixer as web responses.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from questionnaires import Instrument, Question, validate_answers
+from survey_app.audit import record_audit
+from survey_app.inbox import submit_response
+from survey_app.waves import find_published_wave, find_wave
+
+MULTIPLE_CODE_SEPARATOR = ";"
+# Enough to find the pattern in a badly typed file without burying the message.
+MOST_PROBLEMS_LISTED = 50
+CODE_PATTERN = re.compile(r"^[0-9]+$")
+HEADER_LINE = 1
+
+
+class ImportError_(Exception):  # noqa: N801 - the builtin ImportError means something else
+    """The file was refused; nothing of it was stored. The message says why, line by line."""
+
+    def __init__(self, message: str, problems: list[RowProblem] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int
+    question: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", {self.question}" if self.question else "")
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    wave: str
+    file: str
+    rows_imported: int
+    blank_rows_skipped: int
+
+    def describe(self) -> str:
+        skipped = f" ({self.blank_rows_skipped} blank rows skipped)" if self.blank_rows_skipped else ""
+        return (
+            f"imported {self.rows_imported} responses from {self.file} into {self.wave}{skipped}; "
+            "they wait in the inbox for the mixer"
+        )
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    line: int
+    answers: dict[str, Any]
+
+
+def _read_rows(path: Path) -> list[list[str]]:
+    try:
+        # utf-8-sig drops the byte-order mark Excel writes; newline="" lets csv handle line breaks in cells.
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return [[cell.strip() for cell in row] for row in csv.reader(handle)]
+    except UnicodeDecodeError:
+        raise ImportError_(f"{path.name} is not UTF-8 text: save it from the spreadsheet as 'CSV UTF-8'") from None
+    except csv.Error as error:
+        raise ImportError_(f"{path.name} is not a readable CSV file: {error}") from None
+
+
+def _parse_cell(question: Question, cell: str) -> tuple[Any, str | None]:
+    """The answer a cell holds (None for blank) and what is wrong with it, if anything."""
+    if cell == "":
+        return None, None
+    if question.is_free_text:
+        return cell, None
+    if question.type == "multiple":
+        pieces = [piece.strip() for piece in cell.split(MULTIPLE_CODE_SEPARATOR)]
+        pieces = [piece for piece in pieces if piece]
+        bad = [piece for piece in pieces if not CODE_PATTERN.match(piece)]
+        if bad:
+            return None, (
+                f"{bad[0]!r} is not an option code; separate several codes with '{MULTIPLE_CODE_SEPARATOR}'"
+            )
+        return ([int(piece) for piece in pieces] or None), None
+    if not CODE_PATTERN.match(cell):
+        hint = ""
+        if MULTIPLE_CODE_SEPARATOR in cell:
+            hint = f" (one code only: '{MULTIPLE_CODE_SEPARATOR}' is for multiple-choice questions)"
+        return None, f"{cell!r} is not an option code{hint}"
+    return int(cell), None
+
+
+def _columns(
+    header: list[str], rows: list[list[str]], instrument: Instrument
+) -> tuple[list[Question | None], list[RowProblem]]:
+    """The question of each column (None for an unnamed, empty column) and any header problems."""
+    questions = instrument.questions
+    problems: list[RowProblem] = []
+    columns: list[Question | None] = []
+    seen: set[str] = set()
+    for index, name in enumerate(header):
+        if name == "":
+            used = any(index < len(row) and row[index] for row in rows)
+            if used:
+                problems.append(RowProblem(HEADER_LINE, None, f"column {index + 1} has values but no question id"))
+            columns.append(None)
+            continue
+        if name in seen:
+            problems.append(RowProblem(HEADER_LINE, name, "this column appears twice"))
+        seen.add(name)
+        question = questions.get(name)
+        if question is None:
+            problems.append(
+                RowProblem(HEADER_LINE, name, f"not a question of {instrument.id} as this wave opened it")
+            )
+        columns.append(question)
+    return columns, problems
+
+
+def _check_row(
+    line: int, cells: list[str], columns: list[Question | None], instrument: Instrument
+) -> tuple[dict[str, Any], list[RowProblem]]:
+    problems: list[RowProblem] = []
+    if len(cells) > len(columns) and any(cells[len(columns):]):
+        problems.append(RowProblem(line, None, f"has values beyond the last of the {len(columns)} named columns"))
+    answers: dict[str, Any] = {}
+    for question, cell in zip(columns, cells):
+        if question is None:
+            continue
+        value, problem = _parse_cell(question, cell)
+        if problem:
+            problems.append(RowProblem(line, question.id, problem))
+        elif value is not None:
+            answers[question.id] = value
+    clean, errors = validate_answers(instrument, answers)
+    unparsed = {problem.question for problem in problems}
+    for question_id, reason in errors.items():
+        if question_id in unparsed:
+            continue  # already reported as an unreadable cell
+        if question_id not in answers:
+            reason = "required, but the cell is blank or the column is missing"
+        problems.append(RowProblem(line, question_id, reason))
+    return clean, problems
+
+
+def read_returns(path: Path, instrument: Instrument) -> tuple[list[ReturnRow], int]:
+    """Every non-blank row of the file as checked answers, and how many blank rows were skipped.
+
+    Raises ImportError_ listing every problem if any row (or the header) is wrong.
+    """
+    rows = _read_rows(path)
+    if not rows or not any(rows[0]):
+        raise ImportError_(f"{path.name} is empty: the first line must name the questions, one column each")
+    # Question ids are lowercase; a spreadsheet user may well have typed Q14A.
+    header, body = [name.lower() for name in rows[0]], rows[1:]
+    # Header problems do not stop the rows being checked: the operator sees everything in one go.
+    columns, problems = _columns(header, body, instrument)
+    returns: list[ReturnRow] = []
+    blank = 0
+    for line, cells in enumerate(body, start=HEADER_LINE + 1):
+        if not any(cells):
+            blank += 1
+            continue
+        answers, row_problems = _check_row(line, cells, columns, instrument)
+        problems.extend(row_problems)
+        returns.append(ReturnRow(line, answers))
+    if problems:
+        raise ImportError_(_refusal(path, problems), problems)
+    if not returns:
+        raise ImportError_(f"{path.name} has a header but no responses: nothing was imported")
+    return returns, blank
+
+
+def _refusal(path: Path, problems: list[RowProblem]) -> str:
+    lines = [str(line) for line in sorted({problem.line for problem in problems})]
+    if len(lines) > MOST_PROBLEMS_LISTED:
+        lines = [*lines[:MOST_PROBLEMS_LISTED], "..."]
+    listed = [f"  {problem}" for problem in problems[:MOST_PROBLEMS_LISTED]]
+    if len(problems) > MOST_PROBLEMS_LISTED:
+        listed.append(f"  ... and {len(problems) - MOST_PROBLEMS_LISTED} more problems")
+    return "\n".join(
+        [
+            f"{path.name}: nothing was imported, because {len(problems)} problem(s) were found "
+            f"on line(s) {', '.join(lines)}:",
+            *listed,
+            "Correct the file and import the whole file again.",
+        ]
+    )
+
+
+def import_csv(engine: Engine, wave_slug: str, path: Path) -> ImportReport:
+    """Import paper returns from a CSV file into an open wave opened with --allow-import.
+
+    All or nothing: every row is checked first, then all are stored in one transaction.
+    """
+    with engine.connect() as connection:
+        wave = find_wave(connection, wave_slug)
+        published = find_published_wave(connection, wave_slug)
+    if wave is None:
+        raise ImportError_(f"no wave {wave_slug!r}")
+    if not wave.is_open or published is None:
+        raise ImportError_(f"wave {wave_slug!r} is closed: paper returns can only go into an open wave")
+    if not wave.allow_import:
+        raise ImportError_(
+            f"wave {wave_slug!r} was not opened with --allow-import, so it takes no imported returns; "
+            "open a wave with 'survey-app wave open ... --allow-import' for paper returns"
+        )
+    returns, blank = read_returns(path, published.instrument)
+    with engine.begin() as connection:
+        for row in returns:
+            if not submit_response(connection, published, row.answers):
+                # Raising rolls back every row already submitted: all or nothing.
+                raise ImportError_(f"wave {wave_slug!r} closed during the import: nothing was imported")
+        record_audit(connection, "cli", "import", wave=wave_slug, rows=len(returns), file=path.name)
+    return ImportReport(wave=wave_slug, file=path.name, rows_imported=len(returns), blank_rows_skipped=blank)
