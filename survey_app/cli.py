@@ -306,6 +306,60 @@ def import_command(context: Context, slug: str, file: Path, output_format: str) 
     emit(output_format, dataclasses.asdict(report), report.describe)
 
 
+def release_waves(context: Context, slug: str | None, scheduled: bool = False) -> list[dict[str, Any]]:
+    """Release one wave, or every wave that is due; a closed wave past its retention is retired."""
+    import datetime as dt
+
+    from survey_app.release import ReleaseError, last_release_date, release_wave, retention_ended, retire_wave
+    from survey_app.waves import find_wave, list_waves
+
+    today = dt.date.today()
+    with context.engine.connect() as connection:
+        if slug is not None:
+            found = find_wave(connection, slug)
+            if found is None:
+                fail(f"no wave {slug!r}")
+            assert found is not None
+            if found.keys_destroyed:
+                fail(f"wave {slug} has been retired: its keys are destroyed, so no later release is possible")
+            waves = [found]
+        else:
+            waves = [w for w in list_waves(connection) if not w.keys_destroyed]
+        # On a schedule, an open wave is released once a day; a closed one only when retiring.
+        due = {
+            w.id: not scheduled or (w.is_open and (last_release_date(connection, w.id) or dt.date.min) < today)
+            for w in waves
+        }
+    key_store = context.key_store()
+    reports = []
+    for w in waves:
+        try:
+            if not w.is_open and retention_ended(w.closed_on, context.settings.retention_days, today):
+                report = retire_wave(context.engine, w.id, key_store, context.settings)
+            elif due[w.id]:
+                report = release_wave(context.engine, w.id, key_store.load(w.id), context.settings)
+            else:
+                continue
+        except ReleaseError as error:
+            fail(str(error))
+        reports.append(report)
+    return reports
+
+
+@main.command("release")
+@click.option("--wave", "slug")
+@format_option
+@click.pass_obj
+def release(context: Context, slug: str | None, output_format: str) -> None:
+    """Publish safe aggregates, k-anonymous microdata and testimony batches; print the report."""
+    reports = release_waves(context, slug)
+    emit(
+        output_format,
+        [dataclasses.asdict(r) for r in reports],
+        lambda: "\n".join(r.describe() for r in reports) or "no waves to release",
+    )
+
+
 # --- processes -------------------------------------------------------------------------------
 
 @main.command("serve")
@@ -340,4 +394,10 @@ def worker(context: Context, once: bool) -> None:
     from survey_app.worker import run_worker
 
     context.case_secret()  # refuse to start without it: concerns are sealed with it
-    run_worker(lambda: mix_waves(context, None), context.settings.worker_interval_seconds, once)
+
+    def one_round() -> list[dict[str, Any]]:
+        reports = mix_waves(context, None)
+        release_waves(context, None, scheduled=True)
+        return reports
+
+    run_worker(one_round, context.settings.worker_interval_seconds, once)

@@ -109,3 +109,53 @@ PART_TABLES = {
     "testimony": TestimonyPart,
     "concern": ConcernPart,
 }
+
+
+class Release(SQLModel, table=True):
+    """One run of the release job for a wave, with its report."""
+
+    __tablename__ = "release"
+    __table_args__ = (Index("one_number_per_wave", "wave_id", "number", unique=True),)
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
+    wave_id: str = Field(foreign_key="wave.id", max_length=32)
+    number: int
+    released_on: dt.date
+    final: bool = False
+    report: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class PublishedCell(SQLModel, table=True):
+    """A safe aggregate: one breakdown group of one measure. Withheld cells store no figure at all."""
+
+    __tablename__ = "published_cell"
+    __table_args__ = (Index("published_cell_lookup", "release_id", "measure", "table_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    release_id: str = Field(foreign_key="release.id", max_length=32)
+    table_name: str = Field(max_length=64)
+    group_label: str = Field(max_length=300)
+    measure: str = Field(max_length=64)
+    base: int | None = None
+    counts: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    withheld: str | None = Field(default=None, max_length=16)
+    held_from_previous: bool = False
+
+
+class PublishedMicrodata(SQLModel, table=True):
+    """k-anonymous, l-diverse microdata of a release, for administrators' audited export."""
+
+    __tablename__ = "published_microdata"
+    release_id: str = Field(foreign_key="release.id", primary_key=True, max_length=32)
+    levels: str = Field(sa_column=Column(Text, nullable=False))
+    columns: str = Field(sa_column=Column(Text, nullable=False))
+    rows: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class TestimonyBatch(SQLModel, table=True):
+    """Released testimonies, shuffled, at least k a batch, sealed under the wave's data key."""
+
+    __tablename__ = "testimony_batch"
+    __table_args__ = RESPONDENT_TABLE_ARGS
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
+    wave_id: str = Field(foreign_key="wave.id", index=True, max_length=32)
+    release_id: str = Field(foreign_key="release.id", max_length=32)
+    sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

@@ -1,0 +1,157 @@
+"""Disclosure control for the tables of one release, done jointly.
+
+Every published figure rests on at least `min_cell` respondents. Cells are tied together by
+linear relations (a breakdown's groups add up to its total; a heading is the sum of its categories;
+a cross-table's rows add up to the margins). A withheld cell must not be recoverable from shown
+figures through any of them, alone or combined, so:
+
+1. primary suppression withholds every cell whose base is below `min_cell`;
+2. complementary suppression withholds further cells until no relation has exactly one withheld
+   member (the cheapest case of recovery by subtraction);
+3. an exact check then solves the whole linear system of relations over the withheld cells and,
+   while any withheld cell is still uniquely determined, withholds another member of a relation
+   that contains it.
+
+Suppression is decided per measure (each question's base differs), over all breakdowns at once.
+
+Between releases a shown cell whose base grew by fewer than `min_cell` keeps its earlier figures
+("stale"). Its current value is then a secret too (the difference would describe the newcomers),
+so stale cells count as unknowns in steps 2 and 3, though they are not withheld themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+PRIMARY = "primary"
+COMPLEMENTARY = "complementary"
+
+
+@dataclass(frozen=True, order=True)
+class Cell:
+    """One group of one breakdown table, e.g. Cell("ethnic_heading", "Asian / Asian British")."""
+
+    table: str
+    group: str
+
+
+@dataclass(frozen=True)
+class Relation:
+    """parent = sum(children), for every count published about these cells."""
+
+    parent: Cell
+    children: tuple[Cell, ...]
+
+    @property
+    def members(self) -> tuple[Cell, ...]:
+        return (self.parent, *self.children)
+
+
+def total_relation(total: Cell, table: str, groups: Iterable[str]) -> Relation:
+    return Relation(total, tuple(Cell(table, group) for group in groups))
+
+
+def hierarchy_relations(
+    fine_table: str, coarse_table: str, parent_of: Mapping[str, str]
+) -> list[Relation]:
+    """A coarse group is the sum of the fine groups that generalise to it."""
+    children: dict[str, list[Cell]] = {}
+    for fine, coarse in parent_of.items():
+        children.setdefault(coarse, []).append(Cell(fine_table, fine))
+    return [Relation(Cell(coarse_table, coarse), tuple(cells)) for coarse, cells in sorted(children.items())]
+
+
+def cross_relations(
+    cross_table: str, row_table: str, rows: Sequence[str], column_table: str, columns: Sequence[str]
+) -> list[Relation]:
+    """Each row of a two-way table adds up to its row margin, each column to its column margin."""
+    def cell(row: str, column: str) -> Cell:
+        return Cell(cross_table, f"{row} | {column}")
+
+    relations = [Relation(Cell(row_table, row), tuple(cell(row, c) for c in columns)) for row in rows]
+    relations += [Relation(Cell(column_table, column), tuple(cell(r, column) for r in rows)) for column in columns]
+    return relations
+
+
+def _complete_simple(
+    withheld: dict[Cell, str], stale: frozenset[Cell], bases: Mapping[Cell, int], relations: Sequence[Relation]
+) -> None:
+    """Withhold more until no relation has exactly one unknown (withheld or stale) member."""
+    changed = True
+    while changed:
+        changed = False
+        for relation in relations:
+            members = [cell for cell in relation.members if cell in bases]
+            hidden = [cell for cell in members if cell in withheld or cell in stale]
+            if len(hidden) != 1:
+                continue
+            shown = [cell for cell in members if cell not in withheld and cell not in stale]
+            if not shown:
+                continue
+            # Withhold the smallest shown child (least information lost); the parent only if no child is left.
+            children = [cell for cell in shown if cell != relation.parent]
+            choice = min(children or shown, key=lambda cell: (bases[cell], cell))
+            withheld[choice] = COMPLEMENTARY
+            changed = True
+
+
+def determined_cells(
+    withheld: Iterable[Cell], bases: Mapping[Cell, int], relations: Sequence[Relation]
+) -> list[Cell]:
+    """Withheld cells whose value follows from the shown ones through the relations.
+
+    A withheld cell x_i is determined exactly when the unit vector e_i lies in the row space of the
+    relations' coefficient matrix restricted to withheld cells (the shown cells are constants).
+    """
+    unknowns = sorted(cell for cell in withheld if cell in bases)
+    index = {cell: i for i, cell in enumerate(unknowns)}
+    rows = []
+    for relation in relations:
+        row = np.zeros(len(unknowns))
+        for cell in relation.children:
+            if cell in index:
+                row[index[cell]] += 1.0
+        if relation.parent in index:
+            row[index[relation.parent]] -= 1.0
+        if row.any():
+            rows.append(row)
+    if not rows:
+        return []
+    matrix = np.array(rows)
+    _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
+    rank = int((singular > 1e-9 * max(matrix.shape) * singular[0]).sum())
+    basis = vt[:rank]
+    # The diagonal of the projection onto the row space is 1 exactly for determined unknowns.
+    projection_diagonal = (basis**2).sum(axis=0)
+    return [cell for cell, value in zip(unknowns, projection_diagonal) if value > 1 - 1e-7]
+
+
+def suppress(
+    bases: Mapping[Cell, int],
+    relations: Sequence[Relation],
+    min_cell: int,
+    stale: Iterable[Cell] = (),
+) -> dict[Cell, str]:
+    """Decide which cells to withhold; returns each withheld cell with its reason."""
+    withheld: dict[Cell, str] = {cell: PRIMARY for cell, base in bases.items() if base < min_cell}
+    stale_cells = frozenset(cell for cell in stale if cell not in withheld)
+    relevant = [r for r in relations if any(cell in bases for cell in r.members)]
+    while True:
+        _complete_simple(withheld, stale_cells, bases, relevant)
+        exposed = determined_cells(set(withheld) | stale_cells, bases, relevant)
+        if not exposed:
+            return withheld
+        target = exposed[0]
+        candidates = [
+            cell
+            for relation in relevant
+            if target in relation.members
+            for cell in relation.members
+            if cell in bases and cell not in withheld and cell not in stale_cells
+        ]
+        if not candidates:  # everything around it is withheld already; nothing more to hide
+            return withheld
+        withheld[min(candidates, key=lambda cell: (bases[cell], cell))] = COMPLEMENTARY
