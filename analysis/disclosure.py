@@ -98,35 +98,78 @@ def _complete_simple(
             changed = True
 
 
+def _reduced_row_echelon(matrix: np.ndarray) -> np.ndarray:
+    """Gauss-Jordan elimination; coefficients here are small integers, so a tolerance suffices."""
+    reduced = matrix.astype(float).copy()
+    rows, columns = reduced.shape
+    pivot_row = 0
+    for column in range(columns - 1):
+        if pivot_row == rows:
+            break
+        pivot = pivot_row + int(np.argmax(np.abs(reduced[pivot_row:, column])))
+        if abs(reduced[pivot, column]) < 1e-9:
+            continue
+        reduced[[pivot_row, pivot]] = reduced[[pivot, pivot_row]]
+        reduced[pivot_row] /= reduced[pivot_row, column]
+        others = np.arange(rows) != pivot_row
+        reduced[others] -= np.outer(reduced[others, column], reduced[pivot_row])
+        pivot_row += 1
+    reduced[np.abs(reduced) < 1e-9] = 0.0
+    return reduced[:pivot_row]
+
+
 def determined_cells(
     withheld: Iterable[Cell], bases: Mapping[Cell, int], relations: Sequence[Relation]
 ) -> list[Cell]:
-    """Withheld cells whose value follows from the shown ones through the relations.
+    """Withheld cells with a count above zero whose value follows from the shown figures.
 
-    A withheld cell x_i is determined exactly when the unit vector e_i lies in the row space of the
-    relations' coefficient matrix restricted to withheld cells (the shown cells are constants).
+    The relations over withheld cells form a linear system whose constants come from shown cells.
+    A cell is determined when the reduced system pins it down on its own, or when counts being
+    non-negative does: an equation whose unknowns all carry the same sign and whose constant is
+    zero makes every one of them zero, which may in turn pin down others.
     """
     unknowns = sorted(cell for cell in withheld if cell in bases)
-    index = {cell: i for i, cell in enumerate(unknowns)}
-    rows = []
-    for relation in relations:
-        row = np.zeros(len(unknowns))
-        for cell in relation.children:
-            if cell in index:
-                row[index[cell]] += 1.0
-        if relation.parent in index:
-            row[index[relation.parent]] -= 1.0
-        if row.any():
-            rows.append(row)
-    if not rows:
-        return []
-    matrix = np.array(rows)
-    _, singular, vt = np.linalg.svd(matrix, full_matrices=False)
-    rank = int((singular > 1e-9 * max(matrix.shape) * singular[0]).sum())
-    basis = vt[:rank]
-    # The diagonal of the projection onto the row space is 1 exactly for determined unknowns.
-    projection_diagonal = (basis**2).sum(axis=0)
-    return [cell for cell, value in zip(unknowns, projection_diagonal) if value > 1 - 1e-7]
+    known_zero: set[Cell] = set()
+    while True:
+        free = [cell for cell in unknowns if cell not in known_zero]
+        index = {cell: i for i, cell in enumerate(free)}
+        rows = []
+        for relation in relations:
+            row = np.zeros(len(free) + 1)
+            for sign, cells in ((1.0, relation.children), (-1.0, (relation.parent,))):
+                for cell in cells:
+                    if cell not in bases or cell in known_zero:
+                        continue
+                    if cell in index:
+                        row[index[cell]] += sign
+                    else:
+                        row[-1] -= sign * bases[cell]
+            if row[:-1].any():
+                rows.append(row)
+        if not rows:
+            return []
+        original = np.array(rows)
+        reduced = _reduced_row_echelon(original)
+        determined: list[Cell] = []
+        new_zeros: set[Cell] = set()
+        # Elimination can mix signs, so the relations as written are read for zeros too.
+        for row in (*original, *reduced):
+            coefficients, constant = row[:-1], row[-1]
+            involved = np.nonzero(coefficients)[0]
+            same_sign = (coefficients[involved] > 0).all() or (coefficients[involved] < 0).all()
+            if len(involved) == 1:
+                cell = free[involved[0]]
+                if bases[cell] > 0 and cell not in determined:
+                    determined.append(cell)
+                else:
+                    new_zeros.add(cell)
+            elif same_sign and abs(constant) < 1e-9:
+                new_zeros.update(free[i] for i in involved)
+        if determined:
+            return determined
+        if not new_zeros - known_zero:
+            return []
+        known_zero |= new_zeros
 
 
 def suppress(
@@ -134,9 +177,16 @@ def suppress(
     relations: Sequence[Relation],
     min_cell: int,
     stale: Iterable[Cell] = (),
+    still_withheld: Iterable[Cell] = (),
 ) -> dict[Cell, str]:
-    """Decide which cells to withhold; returns each withheld cell with its reason."""
+    """Decide which cells to withhold; returns each withheld cell with its reason.
+
+    `still_withheld`: cells withheld last time whose base has not grown by `min_cell` since; showing
+    them now would let the earlier release's relations recover what it withheld.
+    """
     withheld: dict[Cell, str] = {cell: PRIMARY for cell, base in bases.items() if base < min_cell}
+    for cell in still_withheld:
+        withheld.setdefault(cell, COMPLEMENTARY)
     stale_cells = frozenset(cell for cell in stale if cell not in withheld)
     relevant = [r for r in relations if any(cell in bases for cell in r.members)]
     while True:

@@ -104,14 +104,19 @@ def publish_tables(
     relations: Sequence[Relation],
     min_cell: int,
     previous: Mapping[tuple[str, str, str], PublishedCell] | None = None,
-) -> tuple[list[PublishedCell], TablesReport]:
+    previous_bases: Mapping[tuple[str, str, str], int] | None = None,
+) -> tuple[list[PublishedCell], TablesReport, dict[tuple[str, str, str], int]]:
     """Count every measure for the total and every breakdown, then withhold jointly.
 
-    `previous` is the last release's shown cells: a shown cell whose base has changed by fewer
-    than `min_cell` respondents since then is published unchanged, so comparing two releases never
-    isolates a newcomer.
+    `previous` is the last release's cells and `previous_bases` their reference bases (kept sealed
+    by the caller: the base when a figure was last shown, or when it was first withheld): a shown
+    cell whose base has changed by fewer than `min_cell` respondents since is published unchanged,
+    and a withheld one stays withheld, so comparing two releases never isolates a newcomer.
+    Returns the cells, the report, and the reference bases to keep for the next release.
     """
     previous = previous or {}
+    previous_bases = previous_bases or {}
+    true_bases: dict[tuple[str, str, str], int] = {}
     report = TablesReport()
     published: list[PublishedCell] = []
     for column in columns:
@@ -122,12 +127,24 @@ def publish_tables(
             for g, cell in enumerate(breakdown.cells()):
                 bases[cell] = int(group_bases[g])
                 counts[cell] = group_counts[g]
-        stale = set()
+        stale, still_withheld = set(), set()
         for cell, base in bases.items():
-            earlier = previous.get((cell.table, cell.group, column.name))
-            if earlier is not None and earlier.base is not None and 0 < abs(base - earlier.base) < min_cell:
+            key = (cell.table, cell.group, column.name)
+            true_bases[key] = base
+            earlier, earlier_base = previous.get(key), previous_bases.get(key)
+            if earlier is None or earlier_base is None:
+                continue
+            grown = abs(base - earlier_base) >= min_cell
+            if earlier.withheld is not None and not grown:
+                still_withheld.add(cell)
+            elif earlier.withheld is None and base != earlier_base and not grown:
                 stale.add(cell)
-        withheld = suppress(bases, relations, min_cell, stale)
+        withheld = suppress(bases, relations, min_cell, stale, still_withheld)
+        for cell, base in bases.items():
+            key = (cell.table, cell.group, column.name)
+            if cell in stale or cell in still_withheld:
+                # Growth is measured from when the figure was last shown, or first withheld.
+                true_bases[key] = previous_bases[key]
         tally = {"published": 0, "primary": 0, "complementary": 0}
         for cell, base in bases.items():
             reason = withheld.get(cell)
@@ -150,4 +167,4 @@ def publish_tables(
         report.cells_published += tally["published"]
         report.cells_withheld_primary += tally["primary"]
         report.cells_withheld_complementary += tally["complementary"]
-    return published, report
+    return published, report, true_bases

@@ -115,15 +115,22 @@ class ReleaseReport:
         return "\n".join(lines)
 
 
-def _previous_release(connection: Connection, wave_id: str) -> tuple[int, dict[tuple[str, str, str], Cell], dict[str, int]]:
+PreviousRelease = tuple[int, dict[tuple[str, str, str], Cell], dict[tuple[str, str, str], int], dict[str, int]]
+
+
+def _state_context(wave_id: str) -> bytes:
+    return part_context("release_state", wave_id)
+
+
+def _previous_release(connection: Connection, wave_id: str, keys: WaveKeys) -> PreviousRelease:
     latest = connection.execute(
-        select(Release.id, Release.number, Release.report)
+        select(Release.id, Release.number, Release.report, Release.sealed_state)
         .where(Release.wave_id == wave_id)
         .order_by(Release.number.desc())
         .limit(1)
     ).first()
     if latest is None:
-        return 0, {}, {}
+        return 0, {}, {}, {}
     rows = connection.execute(select(PublishedCell).where(PublishedCell.release_id == latest.id))
     cells = {}
     for row in rows:
@@ -138,7 +145,11 @@ def _previous_release(connection: Connection, wave_id: str) -> tuple[int, dict[t
         )
         cells[cell.key] = cell
     levels = json.loads(latest.report).get("microdata", {}).get("level_numbers", {})
-    return latest.number, cells, levels
+    bases: dict[tuple[str, str, str], int] = {}
+    if latest.sealed_state is not None:
+        state = json.loads(open_with_key(keys.data_key, bytes(latest.sealed_state), _state_context(wave_id)))
+        bases = {(table, group, measure): base for table, group, measure, base in state}
+    return latest.number, cells, bases, levels
 
 
 def _microdata(
@@ -272,11 +283,18 @@ def release_wave(engine: Engine, wave_id: str, keys: WaveKeys, settings: Setting
             raise ReleaseError(f"wave {wave.slug} has been retired: its keys are destroyed, so no later release is possible")
         instrument = instrument_from_definition(wave_id, wave.definition)
         answers = open_closed_parts(connection, wave_id, keys)
-        number, previous_cells, previous_levels = _previous_release(connection, wave_id)
+        number, previous_cells, previous_bases, previous_levels = _previous_release(connection, wave_id, keys)
     columns = build_columns(instrument, answers)
     measures = list(columns.values()) + wres_measures(columns)
     breakdowns, relations = build_breakdowns(instrument, answers, settings.white_codes)
-    cells, tables = publish_tables(measures, breakdowns, relations, settings.min_cell, previous_cells)
+    cells, tables, reference_bases = publish_tables(
+        measures, breakdowns, relations, settings.min_cell, previous_cells, previous_bases
+    )
+    sealed_state = seal_with_key(
+        keys.data_key,
+        json.dumps([[*key, base] for key, base in reference_bases.items()]).encode(),
+        _state_context(wave_id),
+    )
     microdata_report, microdata = _microdata(instrument, answers, settings.k_anonymity, previous_levels)
     report = ReleaseReport(
         wave=wave.slug,
@@ -294,7 +312,13 @@ def release_wave(engine: Engine, wave_id: str, keys: WaveKeys, settings: Setting
     with engine.begin() as connection:
         connection.execute(
             insert(Release).values(
-                id=release_id, wave_id=wave_id, number=number + 1, released_on=dt.date.today(), final=final, report="{}"
+                id=release_id,
+                wave_id=wave_id,
+                number=number + 1,
+                released_on=dt.date.today(),
+                final=final,
+                report="{}",
+                sealed_state=sealed_state,
             )
         )
         if cells:

@@ -122,6 +122,9 @@ class Release(SQLModel, table=True):
     released_on: dt.date
     final: bool = False
     report: str = Field(sa_column=Column(Text, nullable=False))
+    # Reference bases for the next release's disclosure control (growth since a figure was shown or
+    # first withheld), sealed under the wave's data key: they include bases that were withheld.
+    sealed_state: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
 class PublishedCell(SQLModel, table=True):

@@ -88,7 +88,7 @@ def test_worker_refuses_to_start_without_keys_and_says_how_to_make_them(settings
     assert "survey-app keys init" in result.stderr
 
 
-def test_worker_mixes_a_full_batch(settings: Settings, server: tuple[str, Path]) -> None:
+def test_worker_mixes_and_releases_a_full_batch(settings: Settings, server: tuple[str, Path]) -> None:
     base, _ = server
     for i in range(11):
         httpx.post(
@@ -104,4 +104,7 @@ def test_worker_mixes_a_full_batch(settings: Settings, server: tuple[str, Path])
     assert result.returncode == 0, result.stderr
     engine = engine_for(settings.database_url)
     assert count_rows(engine, "inbox") == 0
-    assert count_rows(engine, "testimony_part") == 11
+    # Mixed into 11 testimonies, which the day's release moved into one sealed batch of at least k.
+    assert count_rows(engine, "testimony_part") == 0
+    assert count_rows(engine, "testimony_batch") == 1
+    assert count_rows(engine, "release") == 1

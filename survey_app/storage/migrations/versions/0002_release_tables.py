@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('released_on', sa.Date(), nullable=False),
     sa.Column('final', sa.Boolean(), nullable=False),
     sa.Column('report', sa.Text(), nullable=False),
+    sa.Column('sealed_state', sa.LargeBinary(), nullable=True),
     sa.ForeignKeyConstraint(['wave_id'], ['wave.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
