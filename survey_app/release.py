@@ -257,7 +257,8 @@ def _testimony_batches(
     secrets.SystemRandom().shuffle(testimonies)
     identifying = {q.id for q in instrument.questions.values() if q.quasi_identifier and q.id in instrument.testimony_attributes}
     batches = len(testimonies) // k
-    sizes = [k + (1 if i < len(testimonies) % k else 0) for i in range(batches)]
+    # Every testimony goes into a batch; sizes differ by at most one, each at least k.
+    sizes = [len(testimonies) // batches + (1 if i < len(testimonies) % batches else 0) for i in range(batches)]
     start = 0
     batch_context = part_context("testimony_batch", wave_id)
     for size in sizes:

@@ -1,0 +1,190 @@
+"""The release job end to end: what reaches the published tables, across releases, and retirement."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections import Counter
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select, text, update
+
+from questionnaires import load_instrument
+from survey_app.cli import main
+from survey_app.config import Settings
+from survey_app.inbox import submit_response
+from survey_app.keys import WaveKeyStore
+from survey_app.mixer import part_context
+from survey_app.sealing import open_with_key
+from survey_app.storage.database import engine_for
+from survey_app.storage.models import PublishedCell, PublishedMicrodata, Release, Wave
+from survey_app.waves import find_published_wave, find_wave
+
+from tests.survey_app.helpers import count_rows, open_test_wave, random_answers
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def submit(settings: Settings, slug: str, responses: list[dict]) -> None:
+    with engine_for(settings.database_url).begin() as connection:
+        wave = find_published_wave(connection, slug)
+        assert wave is not None
+        for answers in responses:
+            assert submit_response(connection, wave, answers)
+
+
+def bank_responses(count: int, seed: int) -> list[dict]:
+    instrument = load_instrument("bank-temporary-workers").with_organisations([])
+    rng = random.Random(seed)
+    return [random_answers(instrument, rng) for _ in range(count)]
+
+
+def published(settings: Settings, number: int) -> dict[tuple[str, str, str], tuple]:
+    with engine_for(settings.database_url).connect() as connection:
+        rows = connection.execute(
+            select(PublishedCell).join(Release, Release.id == PublishedCell.release_id).where(Release.number == number)
+        )
+        return {(r.table_name, r.group_label, r.measure): (r.base, r.counts, r.withheld) for r in rows}
+
+
+def test_a_release_shows_no_cell_under_min_cell_and_stores_nothing_of_withheld_ones(
+    settings: Settings, cli_env: dict
+) -> None:
+    slug = open_test_wave(settings, "bank-temporary-workers", "bank")
+    submit(settings, slug, bank_responses(150, 1))
+    assert run("mix")[0] == 0
+    code, output = run("release", "--wave", slug, "--format", "json")
+    assert code == 0, output
+    (report,) = json.loads(output)
+    assert report["responses"] == 150
+    assert report["cells_withheld_primary"] > 0 and report["cells_withheld_complementary"] > 0
+    cells = published(settings, 1)
+    assert {table for table, _, _ in cells} >= {
+        "total", "ethnic_category", "ethnic_heading", "bme_white", "worker_type", "occupation_heading",
+        "ethnic_heading_x_worker_type",
+    }
+    assert {measure for _, _, measure in cells} >= {"wres5", "wres6", "wres7", "wres8", "q14a", "q16c"}
+    questions = load_instrument("bank-temporary-workers").questions
+    for key, (base, counts, withheld) in cells.items():
+        if withheld:
+            assert base is None and counts is None, key
+            continue
+        assert base >= 11, key
+        chosen = sum(json.loads(counts))
+        multiple = key[2] in questions and questions[key[2]].type == "multiple"
+        assert chosen >= base if multiple else chosen == base, key
+
+
+def test_a_second_release_with_one_newcomer_changes_no_published_figure(settings: Settings, cli_env: dict) -> None:
+    slug = open_test_wave(settings, "bank-temporary-workers", "bank")
+    submit(settings, slug, bank_responses(200, 2))
+    run("mix")
+    run("release", "--wave", slug)
+    before = published(settings, 1)
+    # One newcomer, mixed with a batch of ten others who answered nothing identifying... but the
+    # mixer needs a full batch, so the newcomer arrives with ten blank-background responses.
+    newcomer = bank_responses(1, 99)
+    blanks = [{"q14a": 1} for _ in range(10)]
+    submit(settings, slug, newcomer + blanks)
+    run("mix")
+    code, output = run("release", "--wave", slug, "--format", "json")
+    assert code == 0, output
+    after = published(settings, 2)
+    assert after.keys() == before.keys()
+    changed = [key for key in before if before[key][2] is None and after[key][2] is None and before[key] != after[key]]
+    revealed = [key for key in before if before[key][2] is not None and after[key][2] is None]
+    assert revealed == [], "a cell withheld before is shown now without having grown by 11"
+    # Only cells that gained at least 11 respondents may move (here: q14a, which all 11 answered).
+    for key in changed:
+        assert after[key][0] - before[key][0] >= 11, key
+
+
+def test_microdata_is_k_anonymous_and_l_diverse_by_an_independent_count(settings: Settings, cli_env: dict) -> None:
+    slug = open_test_wave(settings, "nhs-staff-survey", "staff")
+    instrument = load_instrument("nhs-staff-survey")
+    rng = random.Random(4)
+    submit(settings, slug, [random_answers(instrument, rng) for _ in range(400)])
+    run("mix")
+    code, output = run("release", "--wave", slug, "--format", "json")
+    (report,) = json.loads(output)
+    assert report["microdata"]["published"], report
+    with engine_for(settings.database_url).connect() as connection:
+        microdata = connection.execute(select(PublishedMicrodata)).one()
+    columns, rows = json.loads(microdata.columns), json.loads(microdata.rows)
+    quasi = [i for i, c in enumerate(columns) if c in {"q27c", "q28", "q34a", "q35"}]
+    classes = Counter(tuple(row[i] for i in quasi) for row in rows)
+    assert min(classes.values()) >= 11
+    assert report["microdata"]["records_suppressed"] <= 0.02 * 400
+    for sensitive, codes in (("q16b", {1}), ("q14b", {2, 3, 4, 5}), ("q14c", {2, 3, 4, 5})):
+        s = columns.index(sensitive)
+        members: dict[tuple, list] = {}
+        for row in rows:
+            members.setdefault(tuple(row[i] for i in quasi), []).append(row[s] in codes)
+        assert not any(all(flags) for flags in members.values()), sensitive
+    # The raw ethnicity code never appears if the release generalised it.
+    if report["microdata"]["level_numbers"]["ethnicity"] > 0:
+        assert not any(isinstance(row[columns.index("q28")], int) for row in rows)
+
+
+def test_testimonies_are_released_in_shuffled_batches_with_k_anonymous_attributes(
+    settings: Settings, cli_env: dict
+) -> None:
+    slug = open_test_wave(settings, "lived-experience", "voices")
+    responses = []
+    for i in range(30):
+        answers = {"what_happened": f"marker {i}", "consent_quote": 1, "consent_share": 2, "ethnic_heading": 1}
+        if i == 7:
+            answers["ethnic_heading"] = 4  # the only one of their group: must not be shown with it
+        responses.append(answers)
+    submit(settings, slug, responses)
+    run("mix")
+    code, output = run("release", "--wave", slug, "--format", "json")
+    (report,) = json.loads(output)
+    assert (report["testimonies_released"], report["testimony_batches"]) == (30, 2)
+    engine = engine_for(settings.database_url)
+    with engine.connect() as connection:
+        wave = find_wave(connection, slug)
+        assert wave is not None
+        sealed = connection.execute(text("SELECT sealed FROM testimony_batch")).scalars().all()
+    keys = WaveKeyStore(settings.key_file).load(wave.id)
+    batches = [json.loads(open_with_key(keys.data_key, bytes(s), part_context("testimony_batch", wave.id))) for s in sealed]
+    assert sorted(len(b) for b in batches) == [15, 15]
+    markers = [int(t["texts"]["what_happened"].split()[1]) for b in batches for t in b]
+    assert sorted(markers) == list(range(30))
+    assert markers != sorted(markers), "batches keep arrival order"
+    for batch in batches:
+        combos = Counter(t["attributes"].get("ethnic_heading") for t in batch if "ethnic_heading" in t["attributes"])
+        assert min(combos.values()) >= 11
+    lonely = next(t for b in batches for t in b if t["texts"]["what_happened"] == "marker 7")
+    assert "ethnic_heading" not in lonely["attributes"]
+    assert count_rows(engine, "testimony_part") == 0
+
+
+def test_retirement_destroys_the_keys_and_stops_later_releases(settings: Settings, cli_env: dict) -> None:
+    slug = open_test_wave(settings, "nhs-staff-survey", "staff")
+    instrument = load_instrument("nhs-staff-survey")
+    rng = random.Random(8)
+    submit(settings, slug, [random_answers(instrument, rng) for _ in range(30)])
+    run("mix")
+    run("release", "--wave", slug)
+    assert run("wave", "close", "--wave", slug)[0] == 0
+    engine = engine_for(settings.database_url)
+    with engine.begin() as connection:
+        connection.execute(update(Wave).where(Wave.slug == slug).values(closed_on=dt.date.today() - dt.timedelta(days=400)))
+        wave = find_wave(connection, slug)
+    assert wave is not None
+    code, output = run("release", "--wave", slug, "--format", "json")
+    assert code == 0, output
+    (report,) = json.loads(output)
+    assert report["final"] and report["keys_destroyed"]
+    with pytest.raises(KeyError):
+        WaveKeyStore(settings.key_file).load(wave.id)
+    assert count_rows(engine, "closed_answer_part") == 0
+    assert count_rows(engine, "release") == 2  # published tables stay
+    code, output = run("release", "--wave", slug)
+    assert code == 1 and "retired" in output and "no later release" in output
