@@ -3,8 +3,8 @@
 Every quasi-identifier has a generalisation hierarchy (level 0 = the raw answer, the top level =
 "*", i.e. the column withheld). A *node* of the generalisation lattice picks one level per
 quasi-identifier and recodes the whole column to that level: global recoding, never local
-recoding (cell by cell), because published attacks re-identify locally recoded releases from the
-mix of fine and coarse values of one attribute.
+recoding (different levels for different records of one attribute), which published attacks have
+exploited to re-identify records.
 
 A node is *acceptable* when, after withholding every record that sits in an unsafe equivalence
 class, at most `max_suppression` of the records are withheld. A class is unsafe when it has fewer
@@ -18,8 +18,9 @@ false). So the acceptable nodes form an up-set of the lattice, which the search 
 
 Information loss (lower is better), in this order:
 1. weighted height: sum over attributes of weight * level / top level. It depends on the node only,
-   so a caller keeps one attribute (ethnicity) as fine as possible by giving it a weight larger than
-   the sum of all others (then any finer ethnicity level beats every combination of the others);
+   so a caller keeps one attribute (ethnicity) as fine as possible by giving it a weight above its
+   top level times the sum of the other weights (one step of it then costs more than withholding
+   every other attribute, so the ethnicity level is minimised first);
 2. discernibility: sum of squared kept class sizes + n * records withheld;
 3. the levels themselves, lexicographically, so the choice is deterministic.
 
@@ -421,7 +422,8 @@ def k_anonymise(
     """The least-loss k-anonymous (and one-sided l-diverse) global recoding of `records`.
 
     records: (n, q) raw indices into each hierarchy's level 0, MISSING where not answered.
-    sensitive: (n, s) booleans; no published class may have every member true in a column.
+    sensitive: (n, s) booleans; no published class may have every member true in a column (the
+        caller decides what "not answered" counts as; False is "did not report").
     max_suppression: share of records that may be withheld (whole records, from unsafe classes).
     weights: per attribute (default 1), multiplies its level / top level in the loss; must be >= 0.
     min_levels: per attribute, the lowest level allowed (the previous release's levels in a wave).

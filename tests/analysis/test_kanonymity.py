@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from analysis.kanonymity import (
@@ -220,7 +220,7 @@ def populations(draw: st.DrawFn) -> dict[str, object]:
         "hierarchies": hierarchies,
         "k": draw(st.integers(1, 5)),
         "sensitive": sensitive if columns else None,
-        "max_suppression": draw(st.sampled_from([0.0, 0.02, 0.1, 0.3])),
+        "max_suppression": draw(st.sampled_from([0.0, 0.02, 0.1, 0.3, 0.5])),
         "weights": [draw(st.sampled_from([0.0, 0.5, 1.0, 2.0, 3.0])) for _ in range(q)],
         "min_levels": [draw(st.integers(0, h.height)) for h in hierarchies],
     }
@@ -245,12 +245,15 @@ def test_release_is_anonymous_and_optimal_against_brute_force(case: dict[str, ob
         if withheld <= budget:
             acceptable.append((sum(w * level / h.height for w, level, h in zip(weights, node, hierarchies)), discernibility))
 
+    event(f"lattice of {'<10' if len(acceptable) < 10 else '10+'} acceptable nodes")
     arguments = dict(sensitive=sensitive, max_suppression=max_suppression, weights=weights, min_levels=min_levels)
     if not acceptable:
+        event("not anonymisable")
         with pytest.raises(NotAnonymisableError):
             k_anonymise(records, hierarchies, k, **arguments)  # type: ignore[arg-type]
         return
     result = k_anonymise(records, hierarchies, k, **arguments)  # type: ignore[arg-type]
+    event(f"suppressed {'some' if result.suppressed else 'none'}; levels {'raw' if not any(result.levels.values()) else 'generalised'}")
 
     flags = None if sensitive is None else [tuple(sensitive[i]) for i in result.kept_indices]
     check = check_k_anonymity(result.labelled_records(), k, sensitive=flags)

@@ -1,0 +1,97 @@
+"""Routes for respondents at /s/{wave}: thin handlers over form_state, flow and pages.
+
+GET shows the landing page and the privacy notice. Everything else is one POST endpoint: the form
+says which page it came from and which button was pressed, and carries every answer so far, so
+the server keeps nothing between requests and the URL never holds an answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+from litestar import Controller, Request, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.exceptions import ClientException
+from litestar.params import FromPath
+from litestar.response import Template
+from sqlalchemy import Engine
+
+from survey_app.config import Settings
+from survey_app.inbox import submit_response
+from survey_app.organisations import SLUG_PATTERN
+from survey_app.respond import pages
+from survey_app.respond.errors import respondent_exception_handlers
+from survey_app.respond.flow import Submit, advance
+from survey_app.respond.form_state import read_form_state
+from survey_app.waves import PublishedWave
+
+
+async def find_open_wave(request: Request[Any, Any, Any], slug: str) -> PublishedWave | None:
+    if not SLUG_PATTERN.match(slug):
+        return None  # could never have been opened; no need to ask the database
+    # The cache may query the database: keep that off the event loop.
+    return await anyio.to_thread.run_sync(request.app.state.published_waves.get, slug)
+
+
+async def read_form(request: Request[Any, Any, Any]) -> FormMultiDict:
+    # A body over the app's request_max_body_size raises RequestEntityTooLarge here, which the
+    # controller's exception handlers turn into a page saying so.
+    try:
+        return await request.form()
+    except UnicodeDecodeError:
+        # A multipart part that is not UTF-8 was not sent by our form.
+        raise ClientException("form is not UTF-8") from None
+
+
+def store_response(engine: Engine, wave: PublishedWave, answers: dict[str, Any]) -> bool:
+    """Seal and store one response; False if the wave closed while the respondent was answering."""
+    with engine.begin() as connection:
+        return submit_response(connection, wave, answers)
+
+
+def _settings(request: Request[Any, Any, Any]) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+class RespondentController(Controller):
+    path = "/s"
+    include_in_schema = False
+    exception_handlers = respondent_exception_handlers
+
+    @get("/{wave:str}")
+    async def landing(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Template:
+        published = await find_open_wave(request, wave)
+        if published is None:
+            return pages.closed()
+        return pages.landing(published, _settings(request))
+
+    @get("/{wave:str}/privacy")
+    async def privacy(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Template:
+        published = await find_open_wave(request, wave)
+        if published is None:
+            return pages.closed()
+        return pages.privacy(published, _settings(request))
+
+    @get(["/", "/{wave:str}/{rest:path}"], status_code=404)
+    async def not_a_page(self) -> Template:
+        """A mistyped or cut-short link: the same page as a closed survey, rather than a bare 404."""
+        return pages.closed()
+
+    @post("/{wave:str}", status_code=200)
+    async def answer(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Template:
+        published = await find_open_wave(request, wave)
+        if published is None:
+            return pages.closed(answers_lost=True)
+        state = read_form_state(published.instrument, await read_form(request))
+        outcome = advance(published.instrument, state)
+        if not isinstance(outcome, Submit):
+            return pages.outcome_page(published, _settings(request), outcome)
+        stored = await anyio.to_thread.run_sync(
+            store_response, request.app.state.engine, published, outcome.answers
+        )
+        if not stored:
+            request.app.state.published_waves.forget(wave)
+            return pages.closed(answers_lost=True)
+        return pages.confirmation(published, _settings(request))

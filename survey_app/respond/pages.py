@@ -1,0 +1,188 @@
+"""Respondent pages as templates: each function takes plain data and returns a Template response."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.response import Template
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_400_BAD_REQUEST,
+    HTTP_404_NOT_FOUND,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
+
+from survey_app.config import Settings
+from survey_app.respond.flow import Outcome, ShowCheck, ShowLanding, ShowPage, shown_questions
+from survey_app.respond.form_state import (
+    ACTION_FIELD,
+    CHANGE_PREFIX,
+    CHECK,
+    RETURN_FIELD,
+    SEEN_FIELD,
+    START,
+    STEP_FIELD,
+    hidden_fields,
+)
+from survey_app.respond.views import error_list, paragraphs, progress, question_groups, summary_sections
+from survey_app.organisations import SLUG_PATTERN
+from survey_app.waves import PublishedWave
+
+SERVICE_NAME = "Anonymous staff survey"
+
+
+def _common(wave: PublishedWave | None) -> dict[str, Any]:
+    """What the layout needs on every respondent page."""
+    links = []
+    if wave is not None:
+        # A new tab, so that reading the notice mid-survey never loses the answers in this form.
+        links.append(
+            {
+                "href": f"/s/{wave.slug}/privacy",
+                "text": "Privacy notice (opens in new tab)",
+                "attributes": {"target": "_blank", "rel": "noopener"},
+            }
+        )
+    return {
+        "service_name": SERVICE_NAME,
+        "organisation_name": wave.organisation_name if wave is not None else None,
+        "footer_links": links,
+        "wave": wave,
+        "fields": {
+            "step": STEP_FIELD,
+            "action": ACTION_FIELD,
+            "return": RETURN_FIELD,
+            "seen": SEEN_FIELD,
+            "change_prefix": CHANGE_PREFIX,
+        },
+    }
+
+
+def landing(wave: PublishedWave, settings: Settings, raw: dict[str, tuple[str, ...]] | None = None) -> Template:
+    instrument = wave.instrument
+    return Template(
+        template_name="respond/landing.html",
+        context={
+            **_common(wave),
+            "instrument": instrument,
+            "intro": paragraphs(instrument.intro),
+            "min_cell": settings.min_cell,
+            "has_required": any(question.required for question in instrument.questions.values()),
+            "has_free_text": bool(instrument.free_text_questions()),
+            "step": START,
+            "hidden": hidden_fields(raw or {}),
+        },
+        status_code=HTTP_200_OK,
+    )
+
+
+def privacy(wave: PublishedWave, settings: Settings) -> Template:
+    instrument = wave.instrument
+    return Template(
+        template_name="respond/privacy.html",
+        context={
+            **_common(wave),
+            "instrument": instrument,
+            "min_cell": settings.min_cell,
+            "mix_batch": settings.mix_batch,
+            "retention_days": settings.retention_days,
+            "has_free_text": bool(instrument.free_text_questions()),
+            "shares_concerns": instrument.concern_when is not None,
+        },
+        status_code=HTTP_200_OK,
+    )
+
+
+def question_page(wave: PublishedWave, shown: ShowPage) -> Template:
+    instrument = wave.instrument
+    page_question_ids = {question.id for question in shown_questions(instrument, shown.page, shown.raw)}
+    return Template(
+        template_name="respond/page.html",
+        context={
+            **_common(wave),
+            "instrument": instrument,
+            "page": shown.page,
+            "intro": paragraphs(shown.page.intro),
+            "progress": progress(instrument, shown.page, shown.raw),
+            "groups": question_groups(instrument, shown.page, shown.raw, shown.errors),
+            "error_list": error_list(instrument, shown.errors),
+            "has_errors": bool(shown.errors),
+            "step": shown.page.id,
+            "return_to_check": shown.return_to_check,
+            "seen": " ".join(sorted(shown.seen)),
+            "hidden": hidden_fields(shown.raw, exclude=page_question_ids),
+        },
+        status_code=HTTP_200_OK,
+    )
+
+
+def check_answers(wave: PublishedWave, shown: ShowCheck) -> Template:
+    instrument = wave.instrument
+    sections = summary_sections(instrument, shown.raw)
+    return Template(
+        template_name="respond/check.html",
+        context={
+            **_common(wave),
+            "instrument": instrument,
+            "sections": sections,
+            "error": shown.error,
+            "has_errors": shown.error is not None,
+            "step": CHECK,
+            "hidden": hidden_fields(shown.raw),
+        },
+        status_code=HTTP_200_OK,
+    )
+
+
+def outcome_page(wave: PublishedWave, settings: Settings, outcome: Outcome) -> Template:
+    """The page for anything but a submission (which the controller stores first)."""
+    if isinstance(outcome, ShowPage):
+        return question_page(wave, outcome)
+    if isinstance(outcome, ShowCheck):
+        return check_answers(wave, outcome)
+    if isinstance(outcome, ShowLanding):
+        return landing(wave, settings, outcome.raw)
+    raise TypeError(f"no page for {type(outcome).__name__}")
+
+
+def confirmation(wave: PublishedWave, settings: Settings) -> Template:
+    return Template(
+        template_name="respond/confirmation.html",
+        context={
+            **_common(wave),
+            "instrument": wave.instrument,
+            "min_cell": settings.min_cell,
+            "mix_batch": settings.mix_batch,
+            "has_free_text": bool(wave.instrument.free_text_questions()),
+        },
+        status_code=HTTP_200_OK,
+    )
+
+
+def closed(answers_lost: bool = False) -> Template:
+    """Unknown and closed waves look the same: a link never tells whether a survey ever existed."""
+    return Template(
+        template_name="respond/closed.html",
+        context={**_common(None), "answers_lost": answers_lost},
+        status_code=HTTP_404_NOT_FOUND,
+    )
+
+
+def problem(kind: str, wave_slug: str | None = None) -> Template:
+    """A plain page for a request we could not handle: never a traceback, never the request."""
+    status = {
+        "too_large": HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        "unreadable": HTTP_400_BAD_REQUEST,
+        "error": HTTP_500_INTERNAL_SERVER_ERROR,
+    }[kind]
+    return Template(
+        template_name="respond/problem.html",
+        context={
+            **_common(None),
+            "kind": kind,
+            # Only a well-formed slug goes back into a link.
+            "start_again": f"/s/{wave_slug}" if wave_slug and SLUG_PATTERN.match(wave_slug) else None,
+        },
+        status_code=status,
+    )
