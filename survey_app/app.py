@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
@@ -22,6 +22,8 @@ from survey_app.api.waves import WaveApiController
 from survey_app.config import Settings
 from survey_app.respond import respondent_handlers
 from survey_app.security_headers import security_headers_middleware
+from survey_app.staff.controller import AdminController, StaffController
+from survey_app.staff.session import SESSION_STORE, session_store, staff_middleware
 from survey_app.storage.database import engine_for
 from survey_app.waves import PublishedWaves
 
@@ -56,9 +58,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HealthController,
             WaveApiController,
             *respondent_handlers,
+            # Sessions and CSRF apply to staff routes only: respondent routes never set a cookie.
+            Router(path="/", route_handlers=[StaffController, AdminController], middleware=staff_middleware(settings)),
             create_static_files_router(path="/static", directories=[STATIC], name="static"),
         ],
         state=state,
+        stores={SESSION_STORE: session_store(settings)},
         template_config=TemplateConfig(
             directory=PACKAGE / "templates",
             engine=JinjaTemplateEngine,

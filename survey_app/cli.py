@@ -149,6 +149,52 @@ def org_add(context: Context, name: str, slug: str, region_slug: str | None) -> 
     click.echo(f"added {name} ({slug})")
 
 
+@main.group()
+def user() -> None:
+    """Staff accounts: EDI leads, FTSU guardians, administrators."""
+
+
+@user.command("add")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(["edi", "ftsu", "admin"]))
+@click.option("--org", "organisations", required=True, multiple=True, help="Organisation slug; repeat for several.")
+@format_option
+@click.pass_obj
+def user_add(context: Context, email: str, role: str, organisations: tuple[str, ...], output_format: str) -> None:
+    """Add a staff account; prints its first password once (stored only as an argon2 hash)."""
+    from survey_app.accounts import AccountError, add_account
+    from survey_app.audit import record_audit
+
+    try:
+        with context.engine.begin() as connection:
+            password = add_account(connection, email, role, list(organisations))
+            record_audit(connection, "cli", "user.add", email=email.lower(), role=role, organisations=list(organisations))
+    except AccountError as error:
+        fail(str(error))
+    emit(
+        output_format,
+        {"email": email.lower(), "role": role, "password": password},
+        lambda: f"added {email.lower()} ({role}); first password, shown once: {password}",
+    )
+
+
+@user.command("password")
+@click.option("--email", required=True)
+@click.pass_obj
+def user_password(context: Context, email: str) -> None:
+    """Give an account a new password (and unlock it); prints it once."""
+    from survey_app.accounts import AccountError, set_password
+    from survey_app.audit import record_audit
+
+    try:
+        with context.engine.begin() as connection:
+            password = set_password(connection, email)
+            record_audit(connection, "cli", "user.password", email=email.lower())
+    except AccountError as error:
+        fail(str(error))
+    click.echo(f"new password for {email.lower()}, shown once: {password}")
+
+
 # --- waves -----------------------------------------------------------------------------------
 
 @main.group()
@@ -358,6 +404,44 @@ def release(context: Context, slug: str | None, output_format: str) -> None:
         [dataclasses.asdict(r) for r in reports],
         lambda: "\n".join(r.describe() for r in reports) or "no waves to release",
     )
+
+
+@main.command("indicators")
+@click.option("--wave", "slug", required=True)
+@click.option(
+    "--by",
+    "by",
+    required=True,
+    type=click.Choice(
+        ["ethnic_category", "ethnic_heading", "bme_white", "worker_type", "occupation_heading", "organisation"]
+    ),
+)
+@click.option("--eligible-headcount", type=click.IntRange(min=1), help="Staff eligible for the wave: adds the response rate.")
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True
+)
+@click.pass_obj
+def indicators(context: Context, slug: str, by: str, eligible_headcount: int | None, output_format: str) -> None:
+    """WRES indicators 5-8 and companion items from the latest release's published tables."""
+    from survey_app.exporting import csv_text
+    from survey_app.indicators import CSV_COLUMNS, IndicatorError, wave_indicators
+
+    try:
+        with context.engine.connect() as connection:
+            report = wave_indicators(
+                connection,
+                slug,
+                by,
+                white_codes=context.settings.white_codes,
+                eligible_headcount=eligible_headcount,
+                min_cell=context.settings.min_cell,
+            )
+    except IndicatorError as error:
+        fail(str(error))
+    if output_format == "csv":
+        click.echo(csv_text(CSV_COLUMNS, report.rows()), nl=False)
+    else:
+        emit(output_format, report.to_json(), report.describe)
 
 
 # --- processes -------------------------------------------------------------------------------

@@ -40,6 +40,10 @@ class Settings:
     public_base_url: str = "http://127.0.0.1:8000"
     worker_interval_seconds: int = 60
     white_codes: tuple[int, ...] = field(default=(1, 2, 3, 4))
+    # Signs CSRF tokens; replicas must share it. Unset: derived from the case key, if there is one.
+    csrf_secret: str | None = None
+    # Staff sessions without Redis are kept in files here.
+    session_folder: Path = Path("var") / "sessions"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -56,4 +60,5 @@ class Settings:
             retention_days=_int("RETENTION_DAYS", 365),
             public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             worker_interval_seconds=_int("WORKER_INTERVAL_SECONDS", 60),
+            csrf_secret=os.environ.get("CSRF_SECRET") or None,
         )

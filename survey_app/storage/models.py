@@ -162,3 +162,24 @@ class TestimonyBatch(SQLModel, table=True):
     wave_id: str = Field(foreign_key="wave.id", index=True, max_length=32)
     release_id: str = Field(foreign_key="release.id", max_length=32)
     sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class Account(SQLModel, table=True):
+    """A staff account: EDI lead, FTSU guardian or administrator."""
+
+    __tablename__ = "account"
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
+    email: str = Field(unique=True, max_length=254)
+    role: str = Field(max_length=16)
+    password_hash: str = Field(max_length=200)
+    failed_logins: int = 0
+    locked_until: dt.datetime | None = None
+    active: bool = True
+
+
+class AccountOrganisation(SQLModel, table=True):
+    """Which organisations an account may see: every staff view is scoped by these."""
+
+    __tablename__ = "account_organisation"
+    account_id: str = Field(foreign_key="account.id", primary_key=True, max_length=32)
+    organisation_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=32)
