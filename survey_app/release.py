@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
-from analysis.indicators import wres_measures
+from analysis.indicators import indicator_measures
 from analysis.kanonymity import GeneralisationHierarchy, NotAnonymisableError, k_anonymise
 from analysis.tables import PublishedCell as Cell, publish_tables
 from questionnaires import Instrument
@@ -286,7 +286,7 @@ def release_wave(engine: Engine, wave_id: str, keys: WaveKeys, settings: Setting
         answers = open_closed_parts(connection, wave_id, keys)
         number, previous_cells, previous_bases, previous_levels = _previous_release(connection, wave_id, keys)
     columns = build_columns(instrument, answers)
-    measures = list(columns.values()) + wres_measures(columns)
+    measures = list(columns.values()) + indicator_measures(columns)
     breakdowns, relations = build_breakdowns(instrument, answers, settings.white_codes)
     cells, tables, reference_bases = publish_tables(
         measures, breakdowns, relations, settings.min_cell, previous_cells, previous_bases
