@@ -221,7 +221,7 @@ class IndicatorReport:
             lines.append(
                 f"{self.responses} responses" + (f", response rate {rate:.1f}% of {self.eligible_headcount}" if rate is not None else "")
             )
-        lines.append(f"Groups with {self.withheld_wording} are not shown. CI: 95% Wilson interval.")
+        lines.append(f"No figures are shown for groups with {self.withheld_wording}. CI: 95% Wilson interval.")
         if self.reference:
             lines.append(f"Gaps in percentage points against {self.reference}; * significant (two-proportion z-test, p < 0.05).")
         width = max([len(g.figure.group) for r in self.indicators for g in r.groups] + [len(POOLED_TEMPORARY), 5])
