@@ -77,12 +77,12 @@ class Measure:
         return all(question in columns for question in self.questions)
 
     def column(self, columns: Mapping[str, Column]) -> Column:
-        yes = np.zeros(len(columns[self.questions[0]].chosen), dtype=bool)
+        yes = np.zeros(len(columns[self.questions[0]]), dtype=bool)
         base = np.zeros_like(yes)
         for question in self.questions:
             column = columns[question]
-            yes |= _chosen_any(column, self.yes_codes)
-            base |= column.answered if self.base_codes is None else _chosen_any(column, self.base_codes)
+            yes |= column.chosen_any(self.yes_codes)
+            base |= column.answered if self.base_codes is None else column.chosen_any(self.base_codes)
         return _flag(self.name, yes, base)
 
 
@@ -139,14 +139,10 @@ COMPANIONS = (
 MEASURES: dict[str, Measure] = {measure.name: measure for measure in (*WRES, *COMPANIONS)}
 
 
-def _chosen_any(column: Column, codes: tuple[int, ...]) -> np.ndarray:
-    indices = [j for j, code in enumerate(column.codes) if code in codes]
-    return column.chosen[:, indices].any(axis=1)
-
-
 def _flag(name: str, yes: np.ndarray, base: np.ndarray) -> Column:
-    chosen = np.stack([yes & base, ~yes & base], axis=1)
-    return Column(name, (YES, NO), chosen)
+    """Code 1 (yes) or 2 (no) for respondents in the base, nothing for the others."""
+    index = np.where(base, np.where(yes, 0, 1), -1)
+    return Column(name, (YES, NO), index=index)
 
 
 def wres_measures(columns: Mapping[str, Column]) -> list[Column]:

@@ -2,52 +2,133 @@
 passed jointly through disclosure control.
 
 Inputs are plain arrays: a `Column` per measure (a question, or a derived indicator flag) and a
-`Breakdown` per table (each respondent's group). Counting is vectorised, so a 100,000-response wave
-is counted in well under a second.
+`Breakdown` per table (each respondent's group). Counting is vectorised: respondents are first
+sorted into "atoms" (the distinct combinations of their groups across every breakdown, a few
+thousand at most), each measure is counted per atom in one pass over the respondents, and every
+breakdown's groups are then sums of atoms. A 1,000,000-response wave is counted in well under a
+second.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 
 import numpy as np
 
 from analysis.disclosure import Cell, Relation, suppress
 
 TOTAL = Cell("total", "All respondents")
+# Largest code range counted through a lookup table; wider ranges use a sorted search.
+LOOKUP_LIMIT = 1 << 20
 
 
-@dataclass(frozen=True)
+def code_positions(codes: Sequence[int], values: np.ndarray) -> np.ndarray:
+    """Position in `codes` of each value (an integer array), -1 for a value that is not a code."""
+    values = np.asarray(values)
+    positions = np.full(len(values), -1, dtype=np.int64)
+    if not len(codes) or not len(values):
+        return positions
+    code_array = np.asarray(codes, dtype=np.int64)
+    low, high = int(min(code_array.min(), values.min())), int(max(code_array.max(), values.max()))
+    if high - low < LOOKUP_LIMIT:
+        lookup = np.full(high - low + 1, -1, dtype=np.int64)
+        lookup[code_array - low] = np.arange(len(code_array))
+        return lookup[values.astype(np.int64) - low]
+    order = np.argsort(code_array)
+    sorted_codes = code_array[order]
+    at = np.clip(np.searchsorted(sorted_codes, values), 0, len(sorted_codes) - 1)
+    found = sorted_codes[at] == values
+    positions[found] = order[at[found]]
+    return positions
+
+
 class Column:
-    """One measure. `chosen[i, j]` is True when respondent i chose code `codes[j]`."""
+    """One measure. `chosen[i, j]` is True when respondent i chose code `codes[j]`.
 
-    name: str
-    codes: tuple[int, ...]
-    chosen: np.ndarray  # bool, shape (n, len(codes))
+    A single-choice column may be given as `index` instead: the position in `codes` of respondent
+    i's code, -1 when they chose none. It is then counted in one pass, and `chosen` is only built
+    if someone asks for it.
+    """
+
+    __slots__ = ("name", "codes", "_chosen", "_index")
+
+    def __init__(
+        self, name: str, codes: Sequence[int], chosen: np.ndarray | None = None, index: np.ndarray | None = None
+    ) -> None:
+        if chosen is None and index is None:
+            raise ValueError(f"column {name!r} needs `chosen` or `index`")
+        self.name = name
+        self.codes = tuple(codes)
+        self._chosen = chosen
+        self._index = None if index is None else np.asarray(index, dtype=np.int64)
+
+    def __repr__(self) -> str:
+        return f"Column({self.name!r}, codes={self.codes}, respondents={len(self)})"
+
+    def __len__(self) -> int:
+        return len(self._index) if self._index is not None else len(self._chosen)  # type: ignore[arg-type]
+
+    @property
+    def chosen(self) -> np.ndarray:
+        if self._chosen is None:
+            assert self._index is not None
+            chosen = np.zeros((len(self._index), len(self.codes)), dtype=bool)
+            rows = np.nonzero(self._index >= 0)[0]
+            chosen[rows, self._index[rows]] = True
+            self._chosen = chosen
+        return self._chosen
+
+    @property
+    def index(self) -> np.ndarray | None:
+        """Each respondent's code position (-1: none), for a single-choice column; None otherwise."""
+        return self._index
 
     @property
     def answered(self) -> np.ndarray:
+        if self._index is not None:
+            return self._index >= 0
         return self.chosen.any(axis=1)
+
+    def chosen_any(self, codes: Iterable[int]) -> np.ndarray:
+        """True for respondents who chose any of `codes`."""
+        wanted = set(codes)
+        positions = [j for j, code in enumerate(self.codes) if code in wanted]
+        if self._index is not None:
+            lookup = np.zeros(len(self.codes) + 1, dtype=bool)
+            lookup[np.asarray(positions, dtype=np.int64) + 1] = True
+            return lookup[self._index + 1]
+        return self.chosen[:, positions].any(axis=1)
 
     @classmethod
     def single(cls, name: str, codes: Sequence[int], values: Sequence[int | None]) -> Column:
-        """From one code (or None) per respondent."""
+        """From one code (or None) per respondent; anything that is not one of `codes` counts as no answer."""
         code_index = {code: j for j, code in enumerate(codes)}
-        index = np.fromiter((code_index.get(v, -1) if v is not None else -1 for v in values), dtype=np.int64)
-        chosen = np.zeros((len(index), len(codes)), dtype=bool)
-        rows = np.nonzero(index >= 0)[0]
-        chosen[rows, index[rows]] = True
-        return cls(name, tuple(codes), chosen)
+        # dict.get over the values in C: the same lookup as before, without a Python-level loop.
+        index = np.fromiter(map(code_index.get, values, repeat(-1)), dtype=np.int64, count=len(values))
+        return cls(name, tuple(codes), index=index)
+
+    @classmethod
+    def from_values(cls, name: str, codes: Sequence[int], values: np.ndarray) -> Column:
+        """From an integer array of answers; a value that is not one of `codes` counts as no answer."""
+        return cls(name, tuple(codes), index=code_positions(codes, values))
 
     @classmethod
     def multiple(cls, name: str, codes: Sequence[int], values: Sequence[Sequence[int] | None]) -> Column:
         code_index = {code: j for j, code in enumerate(codes)}
-        chosen = np.zeros((len(values), len(codes)), dtype=bool)
-        for i, picked in enumerate(values):
-            for code in picked or ():
-                if code in code_index:
-                    chosen[i, code_index[code]] = True
+        n = len(values)
+        chosen = np.zeros((n, len(codes)), dtype=bool)
+        picked = [v or () for v in values]
+        lengths = np.fromiter(map(len, picked), dtype=np.int64, count=n)
+        total = int(lengths.sum())
+        if total:
+            positions = np.fromiter(
+                map(code_index.get, chain.from_iterable(picked), repeat(-1)), dtype=np.int64, count=total
+            )
+            rows = np.repeat(np.arange(n), lengths)
+            known = positions >= 0
+            chosen[rows[known], positions[known]] = True
         return cls(name, tuple(codes), chosen)
 
 
@@ -87,15 +168,72 @@ class TablesReport:
     by_measure: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
+class Atoms:
+    """Respondents grouped by their combination of groups across every breakdown.
+
+    `inverse[i]` is respondent i's atom; `groups[b][a]` is atom a's group in breakdown b. Counting a
+    measure per atom is one pass over the respondents; each breakdown then sums its atoms.
+    """
+
+    def __init__(self, breakdowns: Sequence[Breakdown], n: int) -> None:
+        key = np.zeros(n, dtype=np.int64)
+        size = 1
+        for breakdown in breakdowns:
+            width = max(len(breakdown.groups), 1)
+            if size * width >= 1 << 40:
+                key, size = _compress(key, size)
+            key = key * width + breakdown.membership.astype(np.int64)
+            size *= width
+        self.inverse, count = _compress(key, size)
+        first = np.zeros(count, dtype=np.int64)
+        first[self.inverse] = np.arange(n)
+        self.count = count
+        self.groups = [breakdown.membership[first].astype(np.int64) for breakdown in breakdowns]
+        self.widths = [len(breakdown.groups) for breakdown in breakdowns]
+
+    def count_column(self, column: Column) -> tuple[np.ndarray, np.ndarray]:
+        """(bases per atom, counts per atom and code)."""
+        k = len(column.codes)
+        index = column.index
+        if index is not None:
+            table = np.bincount(self.inverse * (k + 1) + (index + 1), minlength=self.count * (k + 1))
+            table = table.reshape(self.count, k + 1)
+            counts = table[:, 1:]
+            return counts.sum(axis=1), counts
+        chosen = column.chosen
+        counts = np.empty((self.count, k), dtype=np.int64)
+        for j in range(k):
+            counts[:, j] = np.bincount(self.inverse[chosen[:, j]], minlength=self.count)
+        bases = np.bincount(self.inverse[column.answered], minlength=self.count)
+        return bases, counts
+
+    def by_group(self, b: int, atom_bases: np.ndarray, atom_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(bases per group, counts per group and code) of breakdown `b` from per-atom figures."""
+        both = np.column_stack([atom_bases, atom_counts])
+        width, stride = self.widths[b], both.shape[1]
+        slots = (self.groups[b][:, None] * stride + np.arange(stride)).ravel()
+        # Weighted sums of whole numbers far below 2**53: exact in floating point.
+        summed = np.bincount(slots, weights=both.ravel(), minlength=width * stride)
+        summed = np.rint(summed).astype(np.int64).reshape(width, stride)
+        return summed[:, 0], summed[:, 1:]
+
+
+def _compress(key: np.ndarray, size: int) -> tuple[np.ndarray, int]:
+    """Renumber keys 0..distinct-1 (in key order); returns the new keys and how many there are."""
+    if len(key) == 0:
+        return key, 0
+    if size <= max(4 * len(key), 1 << 22):
+        present = np.bincount(key, minlength=size) > 0
+        numbers = np.cumsum(present) - 1
+        return numbers[key], int(present.sum())
+    distinct, inverse = np.unique(key, return_inverse=True)
+    return inverse.astype(np.int64), len(distinct)
+
+
 def count_by_group(column: Column, breakdown: Breakdown) -> tuple[np.ndarray, np.ndarray]:
     """(bases per group, counts per group and code)."""
-    groups = len(breakdown.groups)
-    membership = breakdown.membership
-    bases = np.bincount(membership[column.answered], minlength=groups)
-    counts = np.empty((groups, len(column.codes)), dtype=np.int64)
-    for j in range(len(column.codes)):
-        counts[:, j] = np.bincount(membership[column.chosen[:, j]], minlength=groups)
-    return bases, counts
+    atoms = Atoms([breakdown], len(breakdown.membership))
+    return atoms.by_group(0, *atoms.count_column(column))
 
 
 def publish_tables(
@@ -119,12 +257,16 @@ def publish_tables(
     true_bases: dict[tuple[str, str, str], int] = {}
     report = TablesReport()
     published: list[PublishedCell] = []
+    n = len(columns[0]) if columns else 0
+    atoms = Atoms(breakdowns, n)
+    cells_of = [breakdown.cells() for breakdown in breakdowns]
     for column in columns:
-        bases: dict[Cell, int] = {TOTAL: int(column.answered.sum())}
-        counts: dict[Cell, np.ndarray] = {TOTAL: column.chosen.sum(axis=0)}
-        for breakdown in breakdowns:
-            group_bases, group_counts = count_by_group(column, breakdown)
-            for g, cell in enumerate(breakdown.cells()):
+        atom_bases, atom_counts = atoms.count_column(column)
+        bases: dict[Cell, int] = {TOTAL: int(atom_bases.sum())}
+        counts: dict[Cell, np.ndarray] = {TOTAL: atom_counts.sum(axis=0)}
+        for b, cells in enumerate(cells_of):
+            group_bases, group_counts = atoms.by_group(b, atom_bases, atom_counts)
+            for g, cell in enumerate(cells):
                 bases[cell] = int(group_bases[g])
                 counts[cell] = group_counts[g]
         stale, still_withheld = set(), set()

@@ -287,7 +287,7 @@ def release_wave(engine: Engine, wave_id: str, keys: WaveKeys, settings: Setting
         number, previous_cells, previous_bases, previous_levels = _previous_release(connection, wave_id, keys)
     columns = build_columns(instrument, answers)
     measures = list(columns.values()) + indicator_measures(columns)
-    breakdowns, relations = build_breakdowns(instrument, answers, settings.white_codes)
+    breakdowns, relations = build_breakdowns(instrument, answers, settings.white_codes, columns)
     cells, tables, reference_bases = publish_tables(
         measures, breakdowns, relations, settings.min_cell, previous_cells, previous_bases
     )
