@@ -44,6 +44,14 @@ class Settings:
     csrf_secret: str | None = None
     # Staff sessions without Redis are kept in files here.
     session_folder: Path = Path("var") / "sessions"
+    # FTSU: hours between deliveries of waiting concerns to the guardians (urgent ones do not wait).
+    ftsu_drop_hours: int = 24
+    # FTSU: days a closed case is kept before the worker deletes it.
+    ftsu_case_expiry_days: int = 90
+    # FTSU: working days within which guardians aim to reply (said on the confirmation page).
+    ftsu_reply_days: int = 5
+    # FTSU: wrong receipt attempts per wave per minute before /receipt says "try again later".
+    receipt_attempts_per_minute: int = 10
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -61,4 +69,8 @@ class Settings:
             public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             worker_interval_seconds=_int("WORKER_INTERVAL_SECONDS", 60),
             csrf_secret=os.environ.get("CSRF_SECRET") or None,
+            ftsu_drop_hours=_int("FTSU_DROP_HOURS", 24),
+            ftsu_case_expiry_days=_int("FTSU_CASE_EXPIRY_DAYS", 90),
+            ftsu_reply_days=_int("FTSU_REPLY_DAYS", 5),
+            receipt_attempts_per_minute=_int("RECEIPT_ATTEMPTS_PER_MINUTE", 10),
         )

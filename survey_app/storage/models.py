@@ -183,3 +183,62 @@ class AccountOrganisation(SQLModel, table=True):
     __tablename__ = "account_organisation"
     account_id: str = Field(foreign_key="account.id", primary_key=True, max_length=32)
     organisation_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=32)
+
+
+class UrgentConcern(SQLModel, table=True):
+    """A concern the respondent marked urgent, sealed by the web process under the organisation's
+    case key as it was submitted, so it need not wait for a full mixing batch and the daily drop.
+
+    The trade-off, which the respondent chose: its arrival time is close to its submission time.
+    A random id and no date; the worker turns it into a case on its next round and deletes it.
+    """
+
+    __tablename__ = "urgent_concern"
+    __table_args__ = RESPONDENT_TABLE_ARGS
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
+    wave_id: str = Field(foreign_key="wave.id", index=True, max_length=32)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True, max_length=32)
+    sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class FtsuCase(SQLModel, table=True):
+    """A concern in a Freedom to Speak Up guardian's inbox.
+
+    Columns hold only what must be queried; everything else (texts, attributes, categories,
+    notes, the reply thread, the answer to "Would you speak up again?") is sealed under the
+    organisation's case key. No column records when a respondent did anything: `dropped_on` is
+    the date of the drop that delivered the case, `locked_until` a date.
+    """
+
+    __tablename__ = "ftsu_case"
+    __table_args__ = (Index("ftsu_case_inbox", "organisation_id", "status"), RESPONDENT_TABLE_ARGS)
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
+    organisation_id: str = Field(foreign_key="organisation.id", max_length=32)
+    wave_id: str = Field(foreign_key="wave.id", max_length=32)
+    # Keyed hashes of the receipt's locator and of the whole receipt; NULL when the concern came
+    # without a receipt (paper returns, the demo), so no one can read replies to it.
+    locator_hash: str | None = Field(default=None, index=True, max_length=64)
+    secret_hash: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="new", max_length=16)
+    urgent: bool = False
+    # The respondent wrote since a guardian last opened the case.
+    respondent_wrote: bool = False
+    dropped_on: dt.date
+    assigned_to: str | None = Field(default=None, foreign_key="account.id", max_length=32)
+    closed_on: dt.date | None = None
+    failed_attempts: int = 0
+    locked_until: dt.date | None = None
+    # Made from the urgent inbox; its copy through the mixer has not arrived yet (and will be dropped).
+    awaiting_copy: bool = False
+    # Optimistic locking: every update checks and bumps it, so concurrent edits never overwrite.
+    revision: int = 0
+    sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class FtsuDrop(SQLModel, table=True):
+    """When the worker last delivered waiting concerns to the guardians (the schedule, not respondents)."""
+
+    __tablename__ = "ftsu_drop"
+    id: int | None = Field(default=None, primary_key=True)
+    dropped_at: dt.datetime
+    cases: int = 0
