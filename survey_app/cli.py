@@ -444,6 +444,47 @@ def indicators(context: Context, slug: str, by: str, eligible_headcount: int | N
         emit(output_format, report.to_json(), report.describe)
 
 
+# What `survey-app export --what` offers; each is written through survey_app.exporting.
+EXPORTS = ["indicators"]
+
+
+@main.command("export")
+@click.option("--wave", "slug", required=True)
+@click.option("--what", required=True, type=click.Choice(EXPORTS), help="Which table to export.")
+@click.option(
+    "--by",
+    type=click.Choice(["ethnic_category", "ethnic_heading", "bme_white", "worker_type", "occupation_heading", "organisation"]),
+    help="The breakdown (indicators).",
+)
+@click.option("--format", "output_format", type=click.Choice(["csv", "xlsx"]), required=True, help="File format.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+@click.pass_obj
+def export(context: Context, slug: str, what: str, by: str | None, output_format: str, out: Path) -> None:
+    """Write a table to a CSV or XLSX file (cells escaped for spreadsheets); audited."""
+    from survey_app.audit import record_audit
+    from survey_app.exporting import indicator_export
+    from survey_app.indicators import IndicatorError, wave_indicators
+
+    if what == "indicators":
+        if by is None:
+            fail("--by is needed to export indicators")
+        assert by is not None
+        try:
+            with context.engine.begin() as connection:
+                report = wave_indicators(
+                    connection, slug, by, white_codes=context.settings.white_codes, min_cell=context.settings.min_cell
+                )
+                written = indicator_export(report, output_format)
+                out.write_bytes(written.content)
+                record_audit(
+                    connection, "cli", "export", wave=slug, what=what, by=by, format=output_format,
+                    release=report.release, rows=written.rows, file=out.name,
+                )
+        except IndicatorError as error:
+            fail(str(error))
+        click.echo(f"wrote {written.rows} rows of {what} by {by} (release {report.release}) to {out}")
+
+
 # --- processes -------------------------------------------------------------------------------
 
 @main.command("serve")

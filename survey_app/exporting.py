@@ -12,7 +12,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+from survey_app.indicators import CSV_COLUMNS, IndicatorReport
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -39,3 +42,103 @@ def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
     for row in rows:
         writer.writerow([escape_cell(row.get(column)) for column in columns])
     return buffer.getvalue()
+
+
+# --- formats ------------------------------------------------------------------------------------
+# Every export (indicators now; microdata and themes later) is a table of columns and rows written
+# by `export_bytes` in one of EXPORT_FORMATS: the web routes and `survey-app export` share it.
+
+EXPORT_FORMATS = ("csv", "xlsx")
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def xlsx_bytes(
+    columns: Sequence[str],
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    sheet: str = "Data",
+    about: Sequence[tuple[str, Any]] = (),
+) -> bytes:
+    """An XLSX workbook: the table on its own sheet, then an "About" sheet of (field, value) pairs.
+
+    Every cell goes through `escape_cell` as in CSV, and text is written as a string cell (never a
+    formula: an escaped value begins with a quote). Characters XLSX cannot hold are dropped.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def cell(value: Any) -> Any:
+        escaped = escape_cell(value)
+        if isinstance(escaped, str):
+            return ILLEGAL_CHARACTERS_RE.sub("", escaped) or None
+        return escaped
+
+    workbook = Workbook(write_only=True)
+    table = workbook.create_sheet(_sheet_title(sheet))
+    table.append([cell(column) for column in columns])
+    for row in rows:
+        table.append([cell(row.get(column)) for column in columns])
+    if about:
+        notes = workbook.create_sheet("About")
+        for name, value in about:
+            notes.append([cell(name), cell(value)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _sheet_title(title: str) -> str:
+    """Sheet names: at most 31 characters, none of []:*?/\\ ."""
+    cleaned = "".join(" " if ch in "[]:*?/\\" else ch for ch in title).strip() or "Data"
+    return cleaned[:31]
+
+
+def export_bytes(
+    output_format: str,
+    columns: Sequence[str],
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    sheet: str = "Data",
+    about: Sequence[tuple[str, Any]] = (),
+) -> bytes:
+    """The table in `output_format` (csv or xlsx); CSV carries the table only, UTF-8 with a BOM so
+    that spreadsheets read accented names correctly."""
+    if output_format == "csv":
+        return ("\ufeff" + csv_text(columns, rows)).encode("utf-8")
+    if output_format == "xlsx":
+        return xlsx_bytes(columns, rows, sheet=sheet, about=about)
+    raise ValueError(f"unknown export format {output_format!r}: choose one of {', '.join(EXPORT_FORMATS)}")
+
+
+@dataclass(frozen=True)
+class Export:
+    filename: str
+    media_type: str
+    content: bytes
+    rows: int
+
+
+def indicator_export(report: IndicatorReport, output_format: str) -> Export:
+    """The indicator table of a report (`report.rows()`: every indicator x group) as a file."""
+    rows = report.rows()
+    about = [
+        ("Wave", report.wave),
+        ("Organisation", report.organisation),
+        ("Survey", f"{report.instrument_id} (version {report.instrument_version})"),
+        ("Release", f"{report.release} of {report.released_on}"),
+        ("Breakdown", report.by),
+        ("Responses", report.responses),
+        ("Withheld cells", f"Groups with {report.withheld_wording} carry no figures (note column)."),
+        ("Intervals", "95% Wilson score intervals, in percent."),
+        (
+            "Comparisons",
+            f"gap_points and ratio against {report.reference or 'no reference group'}; "
+            "significant: two-sided two-proportion z-test with pooled proportion, p < 0.05.",
+        ),
+    ]
+    content = export_bytes(output_format, CSV_COLUMNS, rows, sheet=f"Indicators by {report.by}", about=about)
+    filename = f"{report.wave}-indicators-{report.by}-release-{report.release}.{output_format}"
+    return Export(filename, MEDIA_TYPES[output_format], content, len(rows))
