@@ -19,7 +19,7 @@ install: $(BIN)/survey-app
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts
 
-$(FRONTEND): node_modules/.package-lock.json survey_app/frontend/survey.scss
+$(FRONTEND): node_modules/.package-lock.json $(wildcard survey_app/frontend/*.scss)
 	npm run --silent build
 
 frontend: $(FRONTEND)

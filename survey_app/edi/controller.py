@@ -1,0 +1,273 @@
+"""The EDI dashboard, its exports and the board report: `/edi/waves/{wave}/...`.
+
+EDI leads (and administrators) of the wave's organisation only: anyone else signed in gets 403 for
+the role and 404 for another organisation's wave; anonymous visitors are sent to sign in. Every
+figure comes from `wave_indicators` / `wave_trends` (the release's published tables), and every
+view and export is written to the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+from sqlalchemy import Connection
+
+from analysis.indicators import MEASURES
+from survey_app.audit import record_audit
+from survey_app.edi import views
+from survey_app.exporting import EXPORT_FORMATS, indicator_export
+from survey_app.indicators import BY_CHOICES, IndicatorError, IndicatorReport, wave_indicators, wave_trends
+from survey_app.staff.access import current_member, requires_staff, wave_for
+from survey_app.staff.controller import STAFF_EXCEPTION_HANDLERS
+from survey_app.waves import WaveSummary, wave_instrument
+
+EDI_ROLES = ("edi", "admin")
+NO_RELEASE = "no release yet"
+
+
+def _not_found(request: Request[Any, Any, Any], error: NotFoundException) -> Response[Any]:
+    return Template(
+        "staff/message.html",
+        context={"title": "Page not found", "message": error.detail or "There is no such page."},
+        status_code=404,
+    )
+
+
+class BadBreakdown(Exception):
+    pass
+
+
+def _bad_breakdown(request: Request[Any, Any, Any], error: BadBreakdown) -> Response[Any]:
+    return Template(
+        "staff/message.html",
+        context={"title": "There is no such breakdown", "message": str(error)},
+        status_code=400,
+    )
+
+
+def eligible_headcount(wave: WaveSummary) -> int | None:
+    """The eligible headcount an administrator entered for the wave, if the schema holds one yet."""
+    value = getattr(wave, "eligible_headcount", None)
+    return int(value) if value else None
+
+
+def report_for(db: Connection, request: Request[Any, Any, Any], wave: WaveSummary, by: str) -> IndicatorReport:
+    settings = request.app.state.settings
+    return wave_indicators(
+        db,
+        wave.slug,
+        by,
+        white_codes=settings.white_codes,
+        eligible_headcount=eligible_headcount(wave),
+        min_cell=settings.min_cell,
+    )
+
+
+def _check_by(by: str) -> str:
+    if by not in BY_CHOICES:
+        raise BadBreakdown(f"Choose a breakdown from: {', '.join(BY_CHOICES)}.")
+    return by
+
+
+def _unavailable(member: Any, wave: WaveSummary, error: IndicatorError) -> Template:
+    if NO_RELEASE in str(error):
+        message = (
+            "Nothing has been published for this wave yet. Results appear after the daily release, "
+            "once enough people have responded."
+        )
+    else:
+        message = "This survey does not ask the questions these results need."
+    return Template(
+        "edi/unavailable.html",
+        context={"member": member, "wave": wave, "message": message},
+    )
+
+
+class EdiController(Controller):
+    path = "/edi"
+    include_in_schema = False
+    guards = [requires_staff]
+    opt = {"roles": EDI_ROLES}
+    exception_handlers = {**STAFF_EXCEPTION_HANDLERS, NotFoundException: _not_found, BadBreakdown: _bad_breakdown}
+
+    @get("/waves/{wave:str}", sync_to_thread=True)
+    def overview(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Template:
+        """The four WRES indicators as BME vs White with the gap, the benchmarks and the trend."""
+        summary = wave_for(request, wave)
+        member = current_member(request)
+        with request.app.state.engine.begin() as db:
+            try:
+                report = report_for(db, request, summary, "bme_white")
+            except IndicatorError as error:
+                return _unavailable(member, summary, error)
+            trend = wave_trends(db, summary.slug, "bme_white")
+            breakdowns = views.available_breakdowns(wave_instrument(db, summary.id))
+            record_audit(db, member.email, "edi.view_wave", wave=summary.slug, release=report.release)
+        head, rows = views.summary_table(report)
+        return Template(
+            "edi/overview.html",
+            context={
+                "member": member,
+                "wave": summary,
+                "report": report,
+                "summary_head": head,
+                "summary_rows": rows,
+                "indicators": views.wres_summaries(report),
+                "trends": views.trend_tables(trend, views.WRES_MEASURES, report.withheld_wording),
+                "trend_waves": len(trend.waves),
+                "breakdowns": [(by, views.BY_TITLES[by], views.BY_PHRASES[by]) for by in breakdowns],
+                "formats": EXPORT_FORMATS,
+            },
+        )
+
+    @get("/waves/{wave:str}/measures", sync_to_thread=True)
+    def measures(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Template:
+        """Every measure of the release: WRES 5-8 and the companion items."""
+        summary = wave_for(request, wave)
+        member = current_member(request)
+        with request.app.state.engine.begin() as db:
+            try:
+                report = report_for(db, request, summary, "bme_white")
+            except IndicatorError as error:
+                return _unavailable(member, summary, error)
+            record_audit(db, member.email, "edi.view_measures", wave=summary.slug, release=report.release)
+        head, rows = views.measures_table(report, summary.slug)
+        return Template(
+            "edi/measures.html",
+            context={"member": member, "wave": summary, "report": report, "head": head, "rows": rows},
+        )
+
+    @get("/waves/{wave:str}/indicators/{measure:str}", sync_to_thread=True)
+    def indicator(self, request: Request[Any, Any, Any], wave: FromPath[str], measure: FromPath[str]) -> Template:
+        """One measure by every breakdown the wave publishes, and across waves."""
+        summary = wave_for(request, wave)
+        member = current_member(request)
+        if measure not in MEASURES:
+            raise NotFoundException("There is no such indicator.")
+        blocks = []
+        report = None
+        with request.app.state.engine.begin() as db:
+            for by in views.available_breakdowns(wave_instrument(db, summary.id)):
+                try:
+                    one = report_for(db, request, summary, by)
+                except IndicatorError as error:
+                    if NO_RELEASE in str(error):
+                        return _unavailable(member, summary, error)
+                    continue  # a breakdown this release did not publish
+                report = report or one
+                result = next((r for r in one.indicators if r.measure == measure), None)
+                if result is None:
+                    raise NotFoundException("This wave does not report that indicator.")
+                blocks.append(views.breakdown_block(one, result, id_prefix="indicator"))
+            if report is None:
+                raise NotFoundException("This wave does not report that indicator.")
+            trend = wave_trends(db, summary.slug, "bme_white")
+            record_audit(db, member.email, "edi.view_indicator", wave=summary.slug, measure=measure, release=report.release)
+        benchmarks = views.wres_benchmarks(measure)
+        head, rows = views.benchmark_table(benchmarks)
+        return Template(
+            "edi/indicator.html",
+            context={
+                "member": member,
+                "wave": summary,
+                "report": report,
+                "measure": measure,
+                "title": views.measure_title(measure),
+                "is_wres": measure in views.WRES_NUMBERS,
+                "blocks": blocks,
+                "benchmarks": benchmarks,
+                "benchmark_head": head,
+                "benchmark_rows": rows,
+                "benchmark_note": views.benchmark_note(measure, report.instrument_version, benchmarks),
+                "trends": views.trend_tables(trend, [measure], report.withheld_wording),
+                "trend_waves": len(trend.waves),
+            },
+        )
+
+    @get("/waves/{wave:str}/report", sync_to_thread=True)
+    def board_report(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Template:
+        """A printable report for the board: the four indicators by BME/White, ethnic heading and way of
+        working, with the benchmarks and a methods note."""
+        summary = wave_for(request, wave)
+        member = current_member(request)
+        with request.app.state.engine.begin() as db:
+            try:
+                report = report_for(db, request, summary, "bme_white")
+            except IndicatorError as error:
+                return _unavailable(member, summary, error)
+            breakdowns = views.available_breakdowns(wave_instrument(db, summary.id))
+            extra: dict[str, IndicatorReport] = {}
+            for by in ("ethnic_heading", "worker_type"):
+                if by in breakdowns:
+                    try:
+                        extra[by] = report_for(db, request, summary, by)
+                    except IndicatorError:
+                        continue
+            record_audit(db, member.email, "edi.view_report", wave=summary.slug, release=report.release)
+        sections = []
+        for indicator in views.wres_summaries(report, id_prefix="report"):
+            blocks = [indicator.block]
+            for by, other in extra.items():
+                result = next((r for r in other.indicators if r.measure == indicator.measure), None)
+                if result is not None:
+                    blocks.append(views.breakdown_block(other, result, id_prefix="report", include_total=False))
+            sections.append((indicator, blocks))
+        head, rows = views.summary_table(report, link=False)
+        return Template(
+            "edi/report.html",
+            context={
+                "member": member,
+                "wave": summary,
+                "report": report,
+                "summary_head": head,
+                "summary_rows": rows,
+                "sections": sections,
+                "methods": views.methods(report.min_cell),
+            },
+        )
+
+    @get("/waves/{wave:str}/export.csv", sync_to_thread=True)
+    def export_csv(
+        self, request: Request[Any, Any, Any], wave: FromPath[str], by: FromQuery[str] = "bme_white"
+    ) -> Response[bytes]:
+        """The indicator table (every indicator x group) as CSV, cells escaped for spreadsheets."""
+        return self._export(request, wave, by, "csv")
+
+    @get("/waves/{wave:str}/export.xlsx", sync_to_thread=True)
+    def export_xlsx(
+        self, request: Request[Any, Any, Any], wave: FromPath[str], by: FromQuery[str] = "bme_white"
+    ) -> Response[bytes]:
+        """The indicator table as XLSX, every text cell a string, escaped like CSV."""
+        return self._export(request, wave, by, "xlsx")
+
+    def _export(self, request: Request[Any, Any, Any], wave: str, by: str, output_format: str) -> Response[Any]:
+        summary = wave_for(request, wave)
+        member = current_member(request)
+        _check_by(by)
+        with request.app.state.engine.begin() as db:
+            try:
+                report = report_for(db, request, summary, by)
+            except IndicatorError as error:
+                if NO_RELEASE in str(error):
+                    return _unavailable(member, summary, error)
+                raise NotFoundException(f"This wave has no figures by {views.BY_PHRASES[by]}.") from None
+            export = indicator_export(report, output_format)
+            record_audit(
+                db,
+                member.email,
+                "edi.export",
+                wave=summary.slug,
+                by=by,
+                format=output_format,
+                release=report.release,
+                rows=export.rows,
+            )
+        return Response(
+            export.content,
+            media_type=export.media_type,
+            headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
+        )
