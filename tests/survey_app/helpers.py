@@ -61,3 +61,25 @@ def random_answers(instrument: Instrument, rng: random.Random, text: str | None 
     clean, errors = validate_answers(instrument, answers)
     assert not errors, errors
     return clean
+
+
+# --- staff sign-in through the TestClient (CSRF token from the form) ----------------------------
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def csrf_token(client: Any, path: str = "/staff/login") -> str:
+    import re
+
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', client.get(path).text)
+    assert match, "the form carries a CSRF token"
+    return match.group(1)
+
+
+def sign_in(client: Any, email: str, password: str = STAFF_PASSWORD) -> Any:
+    token = csrf_token(client)
+    response = client.post(
+        "/staff/login", data={"email": email, "password": password, "_csrf_token": token}, follow_redirects=False
+    )
+    assert response.status_code in (302, 303), f"sign-in failed for {email}: {response.status_code}"
+    return response
