@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from analysis.indicators import MEASURES
@@ -362,25 +362,3 @@ def series_for(series: Iterable[TrendSeries], measure: str, table: str, group: s
             return one
     return None
 
-
-def cells_from_published(
-    rows: Iterable[Mapping[str, object]], measures: Iterable[str] | None = None
-) -> list[IndicatorCell]:
-    """IndicatorCells from published-cell mappings (table, group, measure, base, counts, withheld)."""
-    wanted = set(measures) if measures is not None else None
-    cells = []
-    for row in rows:
-        if wanted is not None and row["measure"] not in wanted:
-            continue
-        cells.append(
-            IndicatorCell.from_counts(
-                str(row["table"]),
-                str(row["group"]),
-                str(row["measure"]),
-                row["base"],  # type: ignore[arg-type]
-                row["counts"],  # type: ignore[arg-type]
-                bool(row["withheld"]),
-                bool(row.get("held_from_previous", False)),
-            )
-        )
-    return cells
