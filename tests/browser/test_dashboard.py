@@ -140,3 +140,27 @@ def test_dashboard_pages_in_a_browser(browser: Browser, dashboard_server: Dashbo
     assert not errors, errors
     outside = [url for url in requests if urlparse(url).hostname != "127.0.0.1"]
     assert not outside, f"requests left 127.0.0.1: {outside}"
+
+
+def test_dashboard_works_without_javascript(browser: Browser, dashboard_server: DashboardServer) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        base = dashboard_server.base_url
+        page.goto(f"{base}/staff/login")
+        page.fill("input[name=email]", rw.EMAILS["edi"])
+        page.fill("input[name=password]", rw.PASSWORD)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
+        for name, (path, heading, charts) in PAGES.items():
+            page.goto(base + path)
+            assert " ".join(page.locator("h1").first.inner_text().split()) == heading, name
+            assert page.locator("svg.app-chart").count() == charts, name
+            assert page.locator("table.app-figures-table").count() >= charts, name
+            assert page.evaluate("document.documentElement.scrollWidth") <= 320, name
+        with page.expect_download() as download:
+            page.goto(f"{base}{PAGES['overview'][0]}")
+            page.get_by_role("link", name="CSV by way of working").click()
+        assert download.value.suggested_filename == f"{rw.WAVE}-indicators-worker_type-release-1.csv"
+    finally:
+        context.close()
