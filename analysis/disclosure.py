@@ -12,6 +12,10 @@ figures through any of them, alone or combined, so:
    while any withheld cell is still uniquely determined, withholds another member of a relation
    that contains it.
 
+An empty group (base 0) is withheld like any small one, but never counts as protection for
+another: who is not in a group is often common knowledge (no one in the trust is "Any other Black
+background"), so a reader may take its zero as known.
+
 Suppression is decided per measure (each question's base differs), over all breakdowns at once.
 
 Between releases a shown cell whose base grew by fewer than `min_cell` keeps its earlier figures
@@ -85,7 +89,8 @@ def _complete_simple(
         changed = False
         for relation in relations:
             members = [cell for cell in relation.members if cell in bases]
-            hidden = [cell for cell in members if cell in withheld or cell in stale]
+            # An empty group protects nothing: that no one is in it is often common knowledge.
+            hidden = [cell for cell in members if (cell in withheld or cell in stale) and bases[cell] > 0]
             if len(hidden) != 1:
                 continue
             shown = [cell for cell in members if cell not in withheld and cell not in stale]
@@ -129,7 +134,8 @@ def determined_cells(
     zero makes every one of them zero, which may in turn pin down others.
     """
     unknowns = sorted(cell for cell in withheld if cell in bases)
-    known_zero: set[Cell] = set()
+    # Empty groups count as known (see _complete_simple); they may pin down their neighbours.
+    known_zero: set[Cell] = {cell for cell in unknowns if bases[cell] == 0}
     while True:
         free = [cell for cell in unknowns if cell not in known_zero]
         index = {cell: i for i, cell in enumerate(free)}
@@ -172,6 +178,52 @@ def determined_cells(
         known_zero |= new_zeros
 
 
+# How many candidate complements to try, smallest first, before settling for the smallest.
+COMPLEMENT_TRIES = 8
+
+
+def _complement_for(
+    target: Cell,
+    withheld: Mapping[Cell, str],
+    stale: frozenset[Cell],
+    bases: Mapping[Cell, int],
+    relations: Sequence[Relation],
+) -> Cell | None:
+    """A shown cell whose withholding leaves `target` undetermined, preferring small ones.
+
+    Candidates are the shown members of every relation linked to the target through unknown cells
+    (a heading and a White/BME group are both sums of the same categories, so the cell that
+    protects one may sit only in the other's relation).
+    """
+    unknown = set(withheld) | stale
+    linked = {target}
+    frontier = [target]
+    while frontier:
+        cell = frontier.pop()
+        for relation in relations:
+            if cell in relation.members:
+                for member in relation.members:
+                    if member in unknown and member not in linked and member in bases:
+                        linked.add(member)
+                        frontier.append(member)
+    candidates = sorted(
+        {
+            member
+            for relation in relations
+            if linked & set(relation.members)
+            for member in relation.members
+            if member in bases and member not in unknown and bases[member] > 0
+        },
+        key=lambda cell: (bases[cell], cell),
+    )
+    if not candidates:
+        return None
+    for candidate in candidates[:COMPLEMENT_TRIES]:
+        if target not in determined_cells(unknown | {candidate}, bases, relations):
+            return candidate
+    return candidates[0]
+
+
 def suppress(
     bases: Mapping[Cell, int],
     relations: Sequence[Relation],
@@ -195,13 +247,7 @@ def suppress(
         if not exposed:
             return withheld
         target = exposed[0]
-        candidates = [
-            cell
-            for relation in relevant
-            if target in relation.members
-            for cell in relation.members
-            if cell in bases and cell not in withheld and cell not in stale_cells
-        ]
-        if not candidates:  # everything around it is withheld already; nothing more to hide
+        choice = _complement_for(target, withheld, stale_cells, bases, relevant)
+        if choice is None:  # everything around it is withheld already; nothing more to hide
             return withheld
-        withheld[min(candidates, key=lambda cell: (bases[cell], cell))] = COMPLEMENTARY
+        withheld[choice] = COMPLEMENTARY
