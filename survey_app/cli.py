@@ -485,6 +485,55 @@ def export(context: Context, slug: str, what: str, by: str | None, output_format
         click.echo(f"wrote {written.rows} rows of {what} by {by} (release {report.release}) to {out}")
 
 
+# --- Freedom to Speak Up ----------------------------------------------------------------------
+
+@main.group()
+def ftsu() -> None:
+    """Concerns shared with Freedom to Speak Up guardians."""
+
+
+def ftsu_round(context: Context, force: bool) -> Any:
+    import datetime as dt
+
+    from survey_app.ftsu.cases import ftsu_round as run_round
+
+    settings = context.settings
+    return run_round(
+        context.engine,
+        context.case_secret(),
+        dt.datetime.now(dt.UTC),
+        settings.ftsu_drop_hours,
+        settings.ftsu_case_expiry_days,
+        force=force,
+    )
+
+
+@ftsu.command("drop")
+@format_option
+@click.pass_obj
+def ftsu_drop(context: Context, output_format: str) -> None:
+    """Deliver waiting concerns to the guardians now (the worker does it every FTSU_DROP_HOURS)."""
+    from survey_app.audit import record_audit
+
+    report = ftsu_round(context, force=True)
+    with context.engine.begin() as connection:
+        record_audit(connection, "cli", "ftsu.drop", **dataclasses.asdict(report))
+    emit(output_format, dataclasses.asdict(report), report.describe)
+
+
+@ftsu.command("expire")
+@format_option
+@click.pass_obj
+def ftsu_expire(context: Context, output_format: str) -> None:
+    """Delete cases closed more than FTSU_CASE_EXPIRY_DAYS ago (the worker does it every round)."""
+    import datetime as dt
+
+    from survey_app.ftsu.cases import expire_cases
+
+    expired = expire_cases(context.engine, dt.date.today(), context.settings.ftsu_case_expiry_days)
+    emit(output_format, {"expired": expired}, lambda: f"{expired} closed cases expired")
+
+
 # --- processes -------------------------------------------------------------------------------
 
 @main.command("serve")
@@ -515,7 +564,9 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--once", is_flag=True, help="Run one round and stop.")
 @click.pass_obj
 def worker(context: Context, once: bool) -> None:
-    """Mix full batches on a schedule. Holds the key-encryption key; run it apart from the web process."""
+    """Mix, release and deliver concerns on a schedule. Holds the key-encryption key; run it apart from the web process."""
+    import logging
+
     from survey_app.worker import run_worker
 
     context.case_secret()  # refuse to start without it: concerns are sealed with it
@@ -523,6 +574,10 @@ def worker(context: Context, once: bool) -> None:
     def one_round() -> list[dict[str, Any]]:
         reports = mix_waves(context, None)
         release_waves(context, None, scheduled=True)
+        # Urgent concerns every round; the daily drop when due; expiry of closed cases.
+        dropped = ftsu_round(context, force=False)
+        if dropped.urgent_cases or dropped.dropped or dropped.expired:
+            logging.getLogger("survey_app.worker").info("FTSU: %s", dropped.describe())
         return reports
 
     run_worker(one_round, context.settings.worker_interval_seconds, once)

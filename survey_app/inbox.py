@@ -16,13 +16,22 @@ def inbox_context(wave_id: str) -> bytes:
     return f"inbox:{wave_id}".encode()
 
 
-def encode_response(answers: dict[str, Any]) -> bytes:
-    return json.dumps({"answers": answers}, separators=(",", ":"), ensure_ascii=False).encode()
+def encode_response(answers: dict[str, Any], receipt: dict[str, str] | None = None) -> bytes:
+    document: dict[str, Any] = {"answers": answers}
+    if receipt is not None:
+        document["receipt"] = receipt
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def submit_response(connection: Connection, wave: PublishedWave, answers: dict[str, Any]) -> bool:
-    """Seal and store validated answers; False if the wave closed in the meantime."""
-    sealed = seal_to_public_key(wave.public_key, encode_response(answers), inbox_context(wave.id))
+def submit_response(
+    connection: Connection, wave: PublishedWave, answers: dict[str, Any], receipt: dict[str, str] | None = None
+) -> bool:
+    """Seal and store validated answers; False if the wave closed in the meantime.
+
+    `receipt` holds the keyed hashes of a shared concern's receipt (survey_app/ftsu/receipts.py),
+    never its words; the mixer puts them into the concern part only.
+    """
+    sealed = seal_to_public_key(wave.public_key, encode_response(answers, receipt), inbox_context(wave.id))
     # Insert only while the wave is open: one statement, so a close can never race a submission.
     result = connection.execute(
         insert(InboxItem).from_select(

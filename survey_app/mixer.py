@@ -72,7 +72,11 @@ class SplitResponse:
     concern: dict[str, Any] | None
 
 
-def split_response(instrument: Instrument, answers: dict[str, Any]) -> SplitResponse:
+def split_response(
+    instrument: Instrument, answers: dict[str, Any], receipt: dict[str, str] | None = None
+) -> SplitResponse:
+    """The parts of one response. A shared concern also carries its receipt's keyed hashes, so the
+    guardian's replies can reach the respondent; the testimony never does."""
     texts = {q.id: answers[q.id] for q in instrument.free_text_questions() if q.id in answers}
     attributes = {key: answers[key] for key in instrument.testimony_attributes if key in answers}
     closed = {
@@ -85,7 +89,7 @@ def split_response(instrument: Instrument, answers: dict[str, Any]) -> SplitResp
     return SplitResponse(
         closed={"answers": closed} if closed else None,
         testimony=testimony,
-        concern=testimony if testimony and shares else None,
+        concern={**testimony, **({"receipt": receipt} if receipt else {})} if testimony and shares else None,
     )
 
 
@@ -142,8 +146,8 @@ def _mix_batch(
     concerns: list[bytes] = []
     case_key = organisation_case_key(case_secret, organisation_id)
     for row in rows:
-        answers = json.loads(open_sealed_box(keys.private_key, bytes(row.sealed), inbox_context(wave_id)))["answers"]
-        parts = split_response(instrument, answers)
+        document = json.loads(open_sealed_box(keys.private_key, bytes(row.sealed), inbox_context(wave_id)))
+        parts = split_response(instrument, document["answers"], document.get("receipt"))
         if parts.closed is not None:
             closed.append(
                 seal_with_key(keys.data_key, _encode(parts.closed), part_context("closed_answers", wave_id), closed_size)

@@ -1,0 +1,64 @@
+"""Sharing a concern at submission (web process): the case key, the receipt, the refusal.
+
+The web process holds the case key (SURVEY_CASE_KEY_FILE) so that it can hash receipts and seal
+urgent concerns. Without it, sharing with the guardian is refused with a form error, before
+anything is stored: a concern must never be accepted that no guardian could receive, nor a
+receipt shown that could never open anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+
+from questionnaires import Instrument
+from survey_app.config import Settings
+from survey_app.ftsu.cases import concern_is_shared, store_response_with_concern
+from survey_app.ftsu.receipts import Receipt, new_receipt
+from survey_app.inbox import submit_response
+from survey_app.keys import MissingKeyError, read_secret_file
+from survey_app.waves import PublishedWave
+
+SHARING_UNAVAILABLE = (
+    "Sharing with the Freedom to Speak Up guardian is not available at the moment. Choose “No” to "
+    "send your testimony without sharing it, or speak to your guardian directly"
+)
+
+
+def web_case_secret(settings: Settings) -> bytes | None:
+    """The case secret if this process has one; None when SURVEY_CASE_KEY_FILE is unset or unreadable."""
+    if settings.case_key_file is None:
+        return None
+    try:
+        return read_secret_file(settings.case_key_file, "SURVEY_CASE_KEY_FILE")
+    except MissingKeyError:
+        return None
+
+
+def sharing_question(instrument: Instrument) -> str | None:
+    return instrument.concern_when.question if instrument.concern_when is not None else None
+
+
+def receipt_for(instrument: Instrument, answers: dict[str, Any], case_secret: bytes | None) -> Receipt | None:
+    """A fresh receipt when these answers share a concern; raises SharingUnavailable without a case key."""
+    if not concern_is_shared(instrument, answers):
+        return None
+    if case_secret is None:
+        raise SharingUnavailable(SHARING_UNAVAILABLE)
+    return new_receipt()
+
+
+class SharingUnavailable(Exception):
+    pass
+
+
+def store(
+    engine: Engine, wave: PublishedWave, answers: dict[str, Any], case_secret: bytes | None, receipt: Receipt | None
+) -> bool:
+    """Seal and store one response (with its concern's receipt hashes and urgent copy, if any)."""
+    with engine.begin() as connection:
+        if receipt is None:
+            return submit_response(connection, wave, answers)
+        assert case_secret is not None
+        return store_response_with_concern(connection, wave, answers, case_secret, receipt)

@@ -1,0 +1,112 @@
+"""Receipts: the words with which a respondent who shared a concern reads the guardian's replies.
+
+A receipt is seven words drawn at random from a 2,048-word list shipped in the package
+(`survey_app/data/receipt-words.txt`): 77 bits. The first two words are the *locator*, which finds
+the case; all seven together are the *secret*, which opens it. The web process shows the words
+once, on the confirmation page, and keeps only keyed hashes of them (HMAC-SHA256 under a key
+derived from the case secret), so neither the inbox, the cases nor a copy of the database holds
+the words, and without the case key the hashes cannot be tested against guesses.
+
+Every word in the list is known by its first four letters, so a respondent may misspell the end
+of a word, and capitals, spaces, hyphens and line breaks do not matter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from survey_app.sealing import derive_key
+
+WORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "receipt-words.txt"
+RECEIPT_WORDS = 7
+LOCATOR_WORDS = 2
+PREFIX = 4
+
+
+class ReceiptError(ValueError):
+    """The typed words cannot be a receipt; the message says why, for the respondent."""
+
+
+@lru_cache(maxsize=1)
+def word_list() -> tuple[str, ...]:
+    words = tuple(WORDS_FILE.read_text(encoding="utf-8").split())
+    if len(words) != 2048 or len({word[:PREFIX] for word in words}) != len(words):
+        raise RuntimeError(f"{WORDS_FILE} must hold 2048 words, each known by its first {PREFIX} letters")
+    return words
+
+
+@lru_cache(maxsize=1)
+def _by_prefix() -> dict[str, str]:
+    return {word[:PREFIX]: word for word in word_list()}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    words: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+    @property
+    def locator(self) -> str:
+        return " ".join(self.words[:LOCATOR_WORDS])
+
+
+@dataclass(frozen=True)
+class ReceiptHashes:
+    """What is stored: hex HMAC-SHA256 of the locator and of the whole receipt."""
+
+    locator: str
+    secret: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"locator": self.locator, "secret": self.secret}
+
+
+def new_receipt() -> Receipt:
+    words = word_list()
+    return Receipt(tuple(secrets.choice(words) for _ in range(RECEIPT_WORDS)))
+
+
+def parse_receipt(typed: str) -> Receipt:
+    """The receipt a respondent typed, forgiving case, spacing, punctuation and word endings."""
+    pieces = [piece for piece in re.split(r"[^a-z]+", typed.lower()) if piece]
+    if not pieces:
+        raise ReceiptError(f"Enter the {RECEIPT_WORDS} words of your receipt")
+    if len(pieces) != RECEIPT_WORDS:
+        raise ReceiptError(
+            f"A receipt has {RECEIPT_WORDS} words; you entered {len(pieces)}. Enter all {RECEIPT_WORDS}, in order"
+        )
+    known = _by_prefix()
+    words = []
+    for piece in pieces:
+        word = known.get(piece[:PREFIX])
+        # A word shorter than four letters must be typed whole ("act" is not "action").
+        if word is None or (len(piece) < PREFIX and piece != word):
+            raise ReceiptError(f"“{piece}” is not one of the words we use in receipts. Check its spelling")
+        words.append(word)
+    return Receipt(tuple(words))
+
+
+def receipt_key(case_secret: bytes) -> bytes:
+    return derive_key(case_secret, "survey_app receipt")
+
+
+def _mac(key: bytes, label: str, value: str) -> str:
+    return hmac.new(key, f"{label}\x00{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def receipt_hashes(case_secret: bytes, receipt: Receipt) -> ReceiptHashes:
+    key = receipt_key(case_secret)
+    return ReceiptHashes(locator=_mac(key, "locator", receipt.locator), secret=_mac(key, "secret", receipt.text))
+
+
+def secret_matches(stored: str | None, offered: str) -> bool:
+    return stored is not None and hmac.compare_digest(stored, offered)
