@@ -11,7 +11,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from questionnaires import validate_answers
-from survey_app.inbox import submit_response
+from survey_app.ftsu import intake as ftsu_intake
+from survey_app.ftsu.cases import concern_is_shared
+from survey_app.ftsu.intake import SharingUnavailable, receipt_for, web_case_secret
 from survey_app.waves import PublishedWave, PublishedWaves
 
 CLOSED_OR_UNKNOWN = "There is no open survey with this name. It may have closed."
@@ -43,7 +45,9 @@ class WaveApiController(Controller):
         """Submit one anonymous response: `{"answers": {"q14a": 1, "q16c": [1, 6], ...}}`.
 
         201 when stored; 422 with an error per offending question; 413 when too large;
-        404 when the wave is unknown or closed.
+        404 when the wave is unknown or closed. A response that shares a concern with the FTSU
+        guardian gets `{"receipt": {"words": ...}}` in the 201 body: the only copy of the words
+        with which the respondent reads the guardian's replies at /receipt.
         """
         published = _open_wave(request, wave)
         try:
@@ -61,12 +65,29 @@ class WaveApiController(Controller):
         if not answers:
             return Response({"errors": {"answers": "Answer at least one question"}}, status_code=422)
         engine = request.app.state.engine
+        # A concern shared with the guardian gets a receipt, returned once in this body and never
+        # stored (only keyed hashes are); without the case key, sharing is refused (422).
+        shared = concern_is_shared(published.instrument, answers)
+        case_secret = web_case_secret(request.app.state.settings) if shared else None
+        try:
+            receipt = receipt_for(published.instrument, answers, case_secret)
+        except SharingUnavailable as refusal:
+            question = published.instrument.concern_when.question if published.instrument.concern_when else "answers"
+            return Response({"errors": {question: str(refusal)}}, status_code=422)
 
-        def store() -> bool:
-            with engine.begin() as connection:
-                return submit_response(connection, published, answers)
-
-        if not await anyio.to_thread.run_sync(store):
+        if not await anyio.to_thread.run_sync(ftsu_intake.store, engine, published, answers, case_secret, receipt):
             request.app.state.published_waves.forget(wave)
             raise NotFoundException(detail=CLOSED_OR_UNKNOWN)
-        return Response({"status": "received"}, status_code=201)
+        if receipt is None:
+            return Response({"status": "received"}, status_code=201)
+        return Response(
+            {
+                "status": "received",
+                "receipt": {
+                    "words": receipt.text,
+                    "read_replies_at": "/receipt",
+                    "note": "Shown once and never stored: anyone with these words can read the guardian's replies.",
+                },
+            },
+            status_code=201,
+        )

@@ -15,14 +15,15 @@ from litestar.datastructures import FormMultiDict
 from litestar.exceptions import ClientException
 from litestar.params import FromPath
 from litestar.response import Template
-from sqlalchemy import Engine
 
 from survey_app.config import Settings
-from survey_app.inbox import submit_response
+from survey_app.ftsu import intake as ftsu_intake
+from survey_app.ftsu.cases import concern_is_shared, concern_is_urgent
+from survey_app.ftsu.intake import SharingUnavailable, receipt_for, web_case_secret
 from survey_app.organisations import SLUG_PATTERN
 from survey_app.respond import pages
 from survey_app.respond.errors import respondent_exception_handlers
-from survey_app.respond.flow import Submit, advance
+from survey_app.respond.flow import Submit, advance, refuse_sharing
 from survey_app.respond.form_state import read_form_state
 from survey_app.waves import PublishedWave
 
@@ -42,12 +43,6 @@ async def read_form(request: Request[Any, Any, Any]) -> FormMultiDict:
     except UnicodeDecodeError:
         # A multipart part that is not UTF-8 was not sent by our form.
         raise ClientException("form is not UTF-8") from None
-
-
-def store_response(engine: Engine, wave: PublishedWave, answers: dict[str, Any]) -> bool:
-    """Seal and store one response; False if the wave closed while the respondent was answering."""
-    with engine.begin() as connection:
-        return submit_response(connection, wave, answers)
 
 
 def _settings(request: Request[Any, Any, Any]) -> Settings:
@@ -88,10 +83,18 @@ class RespondentController(Controller):
         outcome = advance(published.instrument, state)
         if not isinstance(outcome, Submit):
             return pages.outcome_page(published, _settings(request), outcome)
+        settings = _settings(request)
+        # Sharing a concern with the guardian needs the case key, for its receipt (survey_app/ftsu).
+        case_secret = web_case_secret(settings) if concern_is_shared(published.instrument, outcome.answers) else None
+        try:
+            receipt = receipt_for(published.instrument, outcome.answers, case_secret)
+        except SharingUnavailable as refusal:
+            return pages.outcome_page(published, settings, refuse_sharing(published.instrument, state, str(refusal)))
         stored = await anyio.to_thread.run_sync(
-            store_response, request.app.state.engine, published, outcome.answers
+            ftsu_intake.store, request.app.state.engine, published, outcome.answers, case_secret, receipt
         )
         if not stored:
             request.app.state.published_waves.forget(wave)
             return pages.closed(answers_lost=True)
-        return pages.confirmation(published, _settings(request))
+        urgent = receipt is not None and concern_is_urgent(published.instrument, outcome.answers)
+        return pages.confirmation(published, settings, receipt=receipt, urgent=urgent)

@@ -188,3 +188,20 @@ def _from_check(instrument: Instrument, state: FormState, raw: RawAnswers) -> Ou
 
 def page_question_ids(page: Page) -> set[str]:
     return {question.id for question in page.questions}
+
+
+def refuse_sharing(instrument: Instrument, state: FormState, message: str) -> Outcome:
+    """Back to the page that asks about sharing a concern, with `message` at that question.
+
+    Used when everything else was in order but the concern cannot be shared now (the web
+    process has no case key): nothing is stored, and the respondent chooses again.
+    """
+    raw = prune_hidden(instrument, state.raw)
+    question_id = instrument.concern_when.question if instrument.concern_when is not None else None
+    shown = shown_pages(instrument, raw)
+    answers = typed_answers(instrument, raw)
+    seen = frozenset(question.id for page in shown for question in page.shown_questions(answers))
+    for page in shown:
+        if question_id in page_question_ids(page):
+            return ShowPage(page, raw, {question_id: message}, return_to_check=True, seen=seen)
+    return ShowCheck(raw, error=message)

@@ -14,6 +14,7 @@ from litestar.status_codes import (
 )
 
 from survey_app.config import Settings
+from survey_app.ftsu.receipts import Receipt
 from survey_app.respond.flow import Outcome, ShowCheck, ShowLanding, ShowPage, shown_questions
 from survey_app.respond.form_state import (
     ACTION_FIELD,
@@ -146,7 +147,10 @@ def outcome_page(wave: PublishedWave, settings: Settings, outcome: Outcome) -> T
     raise TypeError(f"no page for {type(outcome).__name__}")
 
 
-def confirmation(wave: PublishedWave, settings: Settings) -> Template:
+def confirmation(
+    wave: PublishedWave, settings: Settings, receipt: Receipt | None = None, urgent: bool = False
+) -> Template:
+    """The end of a journey; with the receipt of a shared concern, shown this once and never again."""
     return Template(
         template_name="respond/confirmation.html",
         context={
@@ -155,6 +159,10 @@ def confirmation(wave: PublishedWave, settings: Settings) -> Template:
             "min_cell": settings.min_cell,
             "mix_batch": settings.mix_batch,
             "has_free_text": bool(wave.instrument.free_text_questions()),
+            "receipt": receipt,
+            "urgent": urgent,
+            "drop_hours": settings.ftsu_drop_hours,
+            "reply_days": settings.ftsu_reply_days,
         },
         status_code=HTTP_200_OK,
     )
