@@ -36,9 +36,12 @@ ACTION_FIELD = "_action"
 MESSAGE_FIELD = "message"
 SPEAK_UP_FIELD = "speak_up_again"
 
+# One message for unknown words, a wrong secret, a locked case and a concern not delivered yet.
 NOT_FOUND = (
-    "We could not open replies with these words. Check each word and the order of the words, and try "
-    "again. After 5 wrong attempts, a receipt cannot be used until the day after tomorrow."
+    "We could not open replies with these words. If you shared your concern recently, it may not have "
+    "reached the guardian yet: concerns arrive in a daily delivery once enough people have answered. "
+    "Otherwise, check each word and the order of the words, and try again. After 5 wrong attempts, a "
+    "receipt cannot be used until the day after tomorrow."
 )
 TOO_MANY = "Too many people have entered wrong words in the last minute. Wait a minute, then try again."
 UNAVAILABLE = "Replies from the guardian cannot be read at the moment. Please try again later."
