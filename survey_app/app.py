@@ -22,6 +22,7 @@ from survey_app.api.indicators import IndicatorApiController
 from survey_app.api.waves import WaveApiController
 from survey_app.config import Settings
 from survey_app.edi.controller import EdiController
+from survey_app.ftsu.api import GuardianApiController
 from survey_app.ftsu.controller import GuardianController
 from survey_app.respond import respondent_handlers
 from survey_app.security_headers import security_headers_middleware
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             WaveApiController,
             *respondent_handlers,
             # Sessions and CSRF apply to staff routes only: respondent routes never set a cookie.
-            Router(path="/", route_handlers=[StaffController, AdminController, EdiController, IndicatorApiController, GuardianController], middleware=staff_middleware(settings)),
+            Router(path="/", route_handlers=[StaffController, AdminController, EdiController, IndicatorApiController, GuardianController, GuardianApiController], middleware=staff_middleware(settings)),
             create_static_files_router(path="/static", directories=[STATIC], name="static"),
         ],
         state=state,

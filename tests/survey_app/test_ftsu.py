@@ -601,3 +601,24 @@ def test_ftsu_drop_command(world: World, client: TestClient[Litestar]) -> None:
     assert count_rows(world.engine, "ftsu_case") == 1
     with world.engine.connect() as connection:
         assert connection.execute(select(UrgentConcern.id)).first() is None
+
+
+def test_case_endpoints_for_guardians(world: World, client: TestClient[Litestar]) -> None:
+    share(client, world.slug, f"{NAME} shouted at me.", urgent=1, share_unredacted=1)
+    world.round()
+    (row,) = world.cases()
+    assert client.get("/api/v1/ftsu/cases").status_code == 401
+    staff = guardian(world)
+    listed = staff.get("/api/v1/ftsu/cases")
+    assert listed.status_code == 200
+    (summary,) = listed.json()["cases"]
+    assert summary["id"] == row.id and summary["urgent"] is True and "texts" not in summary
+    assert NAME not in listed.text and "shouted" not in listed.text
+    case = staff.get(f"/api/v1/ftsu/cases/{row.id}").json()
+    assert "shouted at me" in case["texts"]["what_happened"] and NAME not in json.dumps(case)
+    assert guardian(world, "guardian@homerton.example").get(f"/api/v1/ftsu/cases/{row.id}").status_code == 404
+    assert guardian(world, "lead@barts.example").get("/api/v1/ftsu/cases").status_code == 403
+    with world.engine.connect() as connection:
+        assert json.loads(
+            connection.execute(select(AuditEvent.detail).where(AuditEvent.action == "ftsu.view_case")).scalar_one()
+        )["via"] == "api"
