@@ -88,6 +88,7 @@ def privacy(wave: PublishedWave, settings: Settings) -> Template:
             "min_cell": settings.min_cell,
             "mix_batch": settings.mix_batch,
             "retention_days": settings.retention_days,
+            "case_expiry_days": settings.ftsu_case_expiry_days,
             "has_free_text": bool(instrument.free_text_questions()),
             "shares_concerns": instrument.concern_when is not None,
         },
