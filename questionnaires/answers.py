@@ -28,16 +28,16 @@ def _check_value(question: Question, value: Any) -> tuple[Any, str | None]:
                 f"{question.max_length:,} characters or fewer"
             )
         return value, None
-    allowed = ", ".join(str(code) for code in sorted(question.codes))
+    codes = question.codes
     if question.type == "multiple":
         values = value if isinstance(value, list) else [value]
         if not values:
             return None, None
         if not all(_is_code(item) for item in values):
-            return None, f"Answer with a list of option codes ({allowed})"
-        unknown = sorted(set(values) - question.codes)
+            return None, f"Answer with a list of option codes ({_allowed(question)})"
+        unknown = sorted(set(values) - codes)
         if unknown:
-            return None, f"{', '.join(map(str, unknown))} is not an option here; the options are {allowed}"
+            return None, f"{', '.join(map(str, unknown))} is not an option here; the options are {_allowed(question)}"
         if len(set(values)) != len(values):
             return None, "An option is chosen twice"
         chosen = set(values)
@@ -47,10 +47,15 @@ def _check_value(question: Question, value: Any) -> tuple[Any, str | None]:
             return None, f"'{label}' cannot be chosen with other options"
         return sorted(chosen), None
     if not _is_code(value):
-        return None, f"Answer with one option code ({allowed})"
-    if value not in question.codes:
-        return None, f"{value} is not an option here; the options are {allowed}"
+        return None, f"Answer with one option code ({_allowed(question)})"
+    if value not in codes:
+        return None, f"{value} is not an option here; the options are {_allowed(question)}"
     return value, None
+
+
+def _allowed(question: Question) -> str:
+    """The option codes, for an error message (built only when there is an error)."""
+    return ", ".join(str(code) for code in sorted(question.codes))
 
 
 def validate_answers(
@@ -81,9 +86,8 @@ def validate_answers(
         elif cleaned is not None:
             clean[question_id] = cleaned
     known = {**(context or {}), **clean}
-    for question_id in sorted(scope, key=list(questions).index):
-        question = questions[question_id]
-        if question_id in errors:
+    for question_id, question in questions.items():  # instrument order
+        if question_id not in scope or question_id in errors:
             continue
         shown = question.is_shown(known)
         if question_id in clean and not shown:

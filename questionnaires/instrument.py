@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,7 @@ class Question:
     def is_free_text(self) -> bool:
         return self.type == "text"
 
-    @property
+    @cached_property
     def codes(self) -> frozenset[int]:
         return frozenset(option.code for option in self.options)
 
@@ -142,7 +143,7 @@ class Instrument:
     # The plain data this instrument was parsed from: what a wave stores when it opens.
     definition: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    @cached_property
     def questions(self) -> dict[str, Question]:
         return {question.id: question for page in self.pages for question in page.questions}
 

@@ -21,6 +21,7 @@ from survey_app.api.health import HealthController
 from survey_app.api.indicators import IndicatorApiController
 from survey_app.api.waves import WaveApiController
 from survey_app.config import Settings
+from survey_app.inbox import InboxWriter
 from survey_app.edi.controller import EdiController
 from survey_app.ftsu.api import GuardianApiController
 from survey_app.ftsu.controller import GuardianController
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "engine": engine,
             "instruments": instruments,
             "published_waves": PublishedWaves(engine),
+            "inbox_writer": InboxWriter(engine),
         }
     )
     return Litestar(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -56,9 +57,9 @@ class Context:
         return read_secret_file(self.settings.case_key_file, "SURVEY_CASE_KEY_FILE")
 
 
-# Commands that run without the key-encryption key: the web process, and the key commands
-# (which make it, or check it themselves).
-WITHOUT_KEK = {"serve", "keys"}
+# Commands that run without the key-encryption key: the web process, the key commands (which make
+# it, or check it themselves) and migrations (a deployment's migrate job should not hold it).
+WITHOUT_KEK = {"serve", "keys", "db"}
 
 
 @click.group()
@@ -387,7 +388,11 @@ def release_waves(context: Context, slug: str | None, scheduled: bool = False) -
             else:
                 continue
         except ReleaseError as error:
-            fail(str(error))
+            if not scheduled:
+                fail(str(error))
+            # On the worker's schedule one wave's failure must not stop the others (or the worker).
+            logging.getLogger("survey_app.worker").error("release of %s failed: %s", w.slug, error)
+            continue
         reports.append(report)
     return reports
 

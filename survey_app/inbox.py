@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, LargeBinary, String, func, insert, literal, select
+import anyio.to_thread
+from sqlalchemy import Connection, Engine, LargeBinary, String, delete, func, insert, literal, select
 
 from survey_app.sealing import seal_to_public_key
 from survey_app.storage.models import InboxItem, Wave, random_id
@@ -48,3 +51,73 @@ def inbox_count(connection: Connection, wave_id: str) -> int:
     return connection.execute(
         select(func.count()).select_from(InboxItem).where(InboxItem.wave_id == wave_id)
     ).scalar_one()
+
+
+
+# --- group commit -----------------------------------------------------------------------------
+
+# Most rows stored in one transaction.
+MAX_BATCH = 256
+
+
+@dataclass
+class _Pending:
+    id: str
+    wave_id: str
+    sealed: bytes
+    done: asyncio.Future[bool]
+
+
+def store_sealed(engine: Engine, pending: list[_Pending]) -> list[bool]:
+    """Store sealed responses in one transaction; per item, False if its wave is no longer open.
+
+    The rows are inserted first, so on SQLite the transaction already holds the write lock when
+    the waves' status is read; on PostgreSQL the wave rows are then share-locked, so a close
+    either committed before (those rows are deleted again) or waits for this commit.
+    """
+    wave_ids = {p.wave_id for p in pending}
+    with engine.begin() as connection:
+        connection.execute(insert(InboxItem), [{"id": p.id, "wave_id": p.wave_id, "sealed": p.sealed} for p in pending])
+        open_waves = set(
+            connection.execute(
+                select(Wave.id).where(Wave.id.in_(wave_ids), Wave.status == "open").with_for_update(read=True)
+            ).scalars()
+        )
+        if open_waves != wave_ids:
+            connection.execute(
+                delete(InboxItem).where(InboxItem.id.in_([p.id for p in pending if p.wave_id not in open_waves]))
+            )
+    return [p.wave_id in open_waves for p in pending]
+
+
+class InboxWriter:
+    """Group commit for the web process: submissions that arrive while a transaction is being
+    committed are stored together in the next one. One writer per process; each caller still gets
+    its answer only after its row is committed."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._waiting: list[_Pending] = []
+        self._drainer: asyncio.Task[None] | None = None  # kept, so the task is not garbage-collected
+
+    async def submit(self, wave: PublishedWave, answers: dict[str, Any]) -> bool:
+        sealed = seal_to_public_key(wave.public_key, encode_response(answers), inbox_context(wave.id))
+        done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Pending(random_id(), wave.id, sealed, done))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.get_running_loop().create_task(self._drain())
+        return await done
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+            try:
+                results = await anyio.to_thread.run_sync(store_sealed, self.engine, batch)
+            except Exception as error:  # every caller in the batch gets the error (a 500)
+                for item in batch:
+                    if not item.done.done():
+                        item.done.set_exception(error)
+                continue
+            for item, stored in zip(batch, results):
+                if not item.done.done():
+                    item.done.set_result(stored)

@@ -109,7 +109,8 @@ def mix_wave(
     report = MixReport(wave_slug=wave.slug)
     closed_size = closed_part_size(instrument)
     while True:
-        with engine.begin() as connection:
+        # Read without a write lock, open and re-seal outside any transaction, then write briefly.
+        with engine.connect() as connection:
             ids = list(
                 connection.execute(
                     select(InboxItem.id).where(InboxItem.wave_id == wave_id).limit(2 * CHUNK)
@@ -121,26 +122,21 @@ def mix_wave(
             # Take a chunk only when what remains after it is still a full batch.
             if len(ids) >= CHUNK + batch_size:
                 ids = ids[:CHUNK]
-            _mix_batch(connection, wave_id, wave.organisation_id, instrument, keys, case_secret, ids, closed_size, report)
+            rows = connection.execute(select(InboxItem.id, InboxItem.sealed).where(InboxItem.id.in_(ids))).all()
+        _mix_batch(engine, wave_id, wave.organisation_id, instrument, keys, case_secret, rows, closed_size, report)
 
 
 def _mix_batch(
-    connection: Connection,
+    engine: Engine,
     wave_id: str,
     organisation_id: str,
     instrument: Instrument,
     keys: WaveKeys,
     case_secret: bytes,
-    ids: list[str],
+    rows: list[Any],
     closed_size: int,
     report: MixReport,
 ) -> None:
-    rows = connection.execute(select(InboxItem.id, InboxItem.sealed).where(InboxItem.id.in_(ids))).all()
-    # Delete first: if another mixer took these rows meanwhile, the count differs and we stop.
-    deleted = connection.execute(delete(InboxItem).where(InboxItem.id.in_([row.id for row in rows])))
-    if deleted.rowcount != len(rows):
-        connection.rollback()
-        return
     closed: list[bytes] = []
     testimonies: list[bytes] = []
     concerns: list[bytes] = []
@@ -159,6 +155,20 @@ def _mix_batch(
     shuffle = secrets.SystemRandom().shuffle
     for sealed_parts in (closed, testimonies, concerns):
         shuffle(sealed_parts)
+    with engine.begin() as connection:
+        # Delete first: if another mixer took these rows meanwhile, the count differs and we stop.
+        deleted = connection.execute(delete(InboxItem).where(InboxItem.id.in_([row.id for row in rows])))
+        if deleted.rowcount != len(rows):
+            connection.rollback()
+            return
+        _insert_parts(connection, wave_id, organisation_id, closed, testimonies, concerns)
+    report.responses_mixed += len(rows)
+    report.parts["closed_answers"] += len(closed)
+    report.parts["testimony"] += len(testimonies)
+    report.parts["concern"] += len(concerns)
+
+
+def _insert_parts(connection: Connection, wave_id: str, organisation_id: str, closed: list[bytes], testimonies: list[bytes], concerns: list[bytes]) -> None:
     if closed:
         connection.execute(
             insert(ClosedAnswerPart), [{"id": random_id(), "wave_id": wave_id, "sealed": s} for s in closed]
@@ -172,10 +182,6 @@ def _mix_batch(
             insert(ConcernPart),
             [{"id": random_id(), "wave_id": wave_id, "organisation_id": organisation_id, "sealed": s} for s in concerns],
         )
-    report.responses_mixed += len(rows)
-    report.parts["closed_answers"] += len(closed)
-    report.parts["testimony"] += len(testimonies)
-    report.parts["concern"] += len(concerns)
 
 
 def open_closed_parts(connection: Connection, wave_id: str, keys: WaveKeys) -> list[dict[str, Any]]:

@@ -75,7 +75,12 @@ class WaveApiController(Controller):
             question = published.instrument.concern_when.question if published.instrument.concern_when else "answers"
             return Response({"errors": {question: str(refusal)}}, status_code=422)
 
-        if not await anyio.to_thread.run_sync(ftsu_intake.store, engine, published, answers, case_secret, receipt):
+        if receipt is None:
+            # The common case: group commit with every other submission arriving meanwhile.
+            stored = await request.app.state.inbox_writer.submit(published, answers)
+        else:
+            stored = await anyio.to_thread.run_sync(ftsu_intake.store, engine, published, answers, case_secret, receipt)
+        if not stored:
             request.app.state.published_waves.forget(wave)
             raise NotFoundException(detail=CLOSED_OR_UNKNOWN)
         if receipt is None:

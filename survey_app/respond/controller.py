@@ -90,9 +90,12 @@ class RespondentController(Controller):
             receipt = receipt_for(published.instrument, outcome.answers, case_secret)
         except SharingUnavailable as refusal:
             return pages.outcome_page(published, settings, refuse_sharing(published.instrument, state, str(refusal)))
-        stored = await anyio.to_thread.run_sync(
-            ftsu_intake.store, request.app.state.engine, published, outcome.answers, case_secret, receipt
-        )
+        if receipt is None:
+            stored = await request.app.state.inbox_writer.submit(published, outcome.answers)
+        else:
+            stored = await anyio.to_thread.run_sync(
+                ftsu_intake.store, request.app.state.engine, published, outcome.answers, case_secret, receipt
+            )
         if not stored:
             request.app.state.published_waves.forget(wave)
             return pages.closed(answers_lost=True)
