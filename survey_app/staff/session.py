@@ -12,7 +12,9 @@ import secrets
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
-from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.connection import ASGIConnection
+from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
+from litestar.types import Message, ScopeSession
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
@@ -21,6 +23,21 @@ from survey_app.config import Settings
 
 SESSION_STORE = "staff_sessions"
 SESSION_HOURS = 8
+
+
+class StaffSessionBackend(ServerSideSessionBackend):
+    """Keeps nothing, and sets no cookie, for a visitor who is not signed in."""
+
+    async def store_in_message(
+        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
+    ) -> None:
+        if not scope_session and self.config.key not in connection.cookies:
+            return
+        await super().store_in_message(scope_session, message, connection)
+
+
+class StaffSessionConfig(ServerSideSessionConfig):
+    _backend_class = StaffSessionBackend
 
 
 def session_store(settings: Settings) -> Store:
@@ -44,7 +61,7 @@ def csrf_secret(settings: Settings) -> str:
 
 def staff_middleware(settings: Settings) -> list[DefineMiddleware]:
     """Session then CSRF middleware, to attach to staff routers (never app-wide)."""
-    sessions = ServerSideSessionConfig(
+    sessions = StaffSessionConfig(
         store=SESSION_STORE,
         key="staff_session",
         max_age=SESSION_HOURS * 3600,

@@ -125,3 +125,9 @@ def test_sessions_are_shared_through_redis_when_configured(staff: Settings) -> N
         assert second.get("/staff", follow_redirects=False).status_code == 200
         keys = redis.Redis.from_url(REDIS_URL).keys("survey_app_sessions*")
         assert keys, "the session lives in Redis"
+
+
+def test_an_anonymous_visitor_gets_no_session_cookie(client: TestClient) -> None:
+    for path in ("/staff", "/admin/waves/barts-staff/releases", "/api/v1/waves/barts-staff/indicators?by=bme_white"):
+        response = client.get(path, follow_redirects=False)
+        assert "staff_session" not in response.headers.get("set-cookie", ""), path
