@@ -622,3 +622,16 @@ def test_case_endpoints_for_guardians(world: World, client: TestClient[Litestar]
         assert json.loads(
             connection.execute(select(AuditEvent.detail).where(AuditEvent.action == "ftsu.view_case")).scalar_one()
         )["via"] == "api"
+
+
+def test_no_time_of_any_respondent_action_is_stored(world: World) -> None:
+    """The urgent inbox holds a random id and a sealed blob; cases hold dates (a drop's, a closing's,
+    a lock's day), never a time of day."""
+    from sqlalchemy import inspect
+
+    inspector = inspect(world.engine)
+    urgent = {column["name"] for column in inspector.get_columns("urgent_concern")}
+    assert urgent == {"id", "wave_id", "organisation_id", "sealed"}
+    for column in inspector.get_columns("ftsu_case"):
+        kind = str(column["type"]).upper()
+        assert "TIME" not in kind, (column["name"], kind)
