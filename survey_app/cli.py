@@ -249,6 +249,24 @@ def wave_close(context: Context, slug: str) -> None:
     click.echo(f"closed {slug}")
 
 
+@wave.command("headcount")
+@click.option("--wave", "slug", required=True)
+@click.option("--eligible", required=True, type=int, help="How many staff could answer this wave.")
+@click.pass_obj
+def wave_headcount(context: Context, slug: str, eligible: int) -> None:
+    """Enter a wave's eligible headcount, so dashboards show its response rate."""
+    from survey_app.audit import record_audit
+    from survey_app.waves import WaveError, set_eligible_headcount
+
+    try:
+        with context.engine.begin() as connection:
+            set_eligible_headcount(connection, slug, eligible)
+            record_audit(connection, "cli", "wave.headcount", slug=slug, eligible=eligible)
+    except WaveError as error:
+        fail(str(error))
+    click.echo(f"{slug}: eligible headcount {eligible}")
+
+
 @wave.command("list")
 @format_option
 @click.pass_obj

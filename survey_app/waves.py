@@ -35,6 +35,7 @@ class WaveSummary:
     opened_on: dt.date
     closed_on: dt.date | None
     keys_destroyed: bool
+    eligible_headcount: int | None = None
 
     @property
     def is_open(self) -> bool:
@@ -111,6 +112,13 @@ def close_wave(connection: Connection, slug: str) -> None:
         raise WaveError(f"no wave {slug!r}" if wave is None else f"wave {slug!r} is already closed")
 
 
+def set_eligible_headcount(connection: Connection, slug: str, headcount: int) -> None:
+    if headcount < 1:
+        raise WaveError("the eligible headcount must be at least 1")
+    if connection.execute(update(Wave).where(Wave.slug == slug).values(eligible_headcount=headcount)).rowcount == 0:
+        raise WaveError(f"no wave {slug!r}")
+
+
 def _summary_query():  # type: ignore[no-untyped-def]
     return select(
         Wave.id,
@@ -124,6 +132,7 @@ def _summary_query():  # type: ignore[no-untyped-def]
         Wave.opened_on,
         Wave.closed_on,
         Wave.keys_destroyed,
+        Wave.eligible_headcount,
     ).join(Organisation, Organisation.id == Wave.organisation_id)
 
 

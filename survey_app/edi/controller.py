@@ -50,9 +50,8 @@ def _bad_breakdown(request: Request[Any, Any, Any], error: BadBreakdown) -> Resp
 
 
 def eligible_headcount(wave: WaveSummary) -> int | None:
-    """The eligible headcount an administrator entered for the wave, if the schema holds one yet."""
-    value = getattr(wave, "eligible_headcount", None)
-    return int(value) if value else None
+    """The eligible headcount an administrator entered for the wave (`survey-app wave headcount`)."""
+    return wave.eligible_headcount
 
 
 def report_for(db: Connection, request: Request[Any, Any, Any], wave: WaveSummary, by: str) -> IndicatorReport:

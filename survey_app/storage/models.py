@@ -56,6 +56,8 @@ class Wave(SQLModel, table=True):
     opened_on: dt.date
     closed_on: dt.date | None = None
     keys_destroyed: bool = False
+    # Staff eligible to answer, as an administrator entered it: gives the response rate.
+    eligible_headcount: int | None = None
 
 
 class InboxItem(SQLModel, table=True):

@@ -141,3 +141,12 @@ def test_keys_rotate_keeps_every_wave_readable(settings: Settings, cli_env: dict
     assert code == 0 and "1 waves" in output
     assert Path(cli_env["SURVEY_KEY_FILE"]).read_text() != old_kek
     assert WaveKeyStore(settings.key_file).load(wave.id) == before
+
+
+def test_an_eligible_headcount_gives_the_response_rate(settings: Settings, cli_env: dict) -> None:
+    run("org", "add", "--name", "Barts Health", "--slug", "barts")
+    run("wave", "open", "--instrument", "nhs-staff-survey", "--org", "barts", "--slug", "w1")
+    assert run("wave", "headcount", "--wave", "w1", "--eligible", "0")[0] == 1
+    assert run("wave", "headcount", "--wave", "w1", "--eligible", "400")[0] == 0
+    listed = json.loads(run("wave", "list", "--format", "json")[1])
+    assert listed[0]["eligible_headcount"] == 400
