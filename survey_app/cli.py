@@ -468,7 +468,7 @@ def indicators(context: Context, slug: str, by: str, eligible_headcount: int | N
 
 
 # What `survey-app export --what` offers; each is written through survey_app.exporting.
-EXPORTS = ["indicators"]
+EXPORTS = ["indicators", "microdata"]
 
 
 @main.command("export")
@@ -485,7 +485,7 @@ EXPORTS = ["indicators"]
 def export(context: Context, slug: str, what: str, by: str | None, output_format: str, out: Path) -> None:
     """Write a table to a CSV or XLSX file (cells escaped for spreadsheets); audited."""
     from survey_app.audit import record_audit
-    from survey_app.exporting import indicator_export
+    from survey_app.exporting import indicator_export, microdata_export
     from survey_app.indicators import IndicatorError, wave_indicators
 
     if what == "indicators":
@@ -506,6 +506,22 @@ def export(context: Context, slug: str, what: str, by: str | None, output_format
         except IndicatorError as error:
             fail(str(error))
         click.echo(f"wrote {written.rows} rows of {what} by {by} (release {report.release}) to {out}")
+    elif what == "microdata":
+        from survey_app.release import latest_microdata
+
+        with context.engine.begin() as connection:
+            microdata = latest_microdata(connection, slug)
+            if microdata is None:
+                fail(f"wave {slug} has no published microdata: run 'survey-app release --wave {slug}' "
+                     "(a wave too small to be k-anonymous publishes none)")
+            assert microdata is not None
+            written = microdata_export(slug, microdata.release, microdata.columns, microdata.rows, microdata.levels, output_format)
+            out.write_bytes(written.content)
+            record_audit(
+                connection, "cli", "export", wave=slug, what=what, format=output_format,
+                release=microdata.release, rows=written.rows, file=out.name,
+            )
+        click.echo(f"wrote {written.rows} k-anonymous records (release {microdata.release}) to {out}")
 
 
 # --- Freedom to Speak Up ----------------------------------------------------------------------

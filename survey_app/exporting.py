@@ -142,3 +142,20 @@ def indicator_export(report: IndicatorReport, output_format: str) -> Export:
     content = export_bytes(output_format, CSV_COLUMNS, rows, sheet=f"Indicators by {report.by}", about=about)
     filename = f"{report.wave}-indicators-{report.by}-release-{report.release}.{output_format}"
     return Export(filename, MEDIA_TYPES[output_format], content, len(rows))
+
+
+def microdata_export(
+    wave: str, release: int, columns: Sequence[str], rows: Sequence[Sequence[Any]], levels: Mapping[str, int], output_format: str
+) -> Export:
+    """A release's k-anonymous microdata as a file (administrators only; the caller audits it)."""
+    records = [dict(zip(columns, row)) for row in rows]
+    about = [
+        ("Wave", wave),
+        ("Release", release),
+        ("Records", len(records)),
+        ("Generalisation", ", ".join(f"{name} level {level}" for name, level in levels.items())),
+        ("Protection", "Every combination of the generalised columns is shared by at least k records; "
+                       "no group in which everyone reported a sensitive experience."),
+    ]
+    content = export_bytes(output_format, list(columns), records, sheet="Microdata", about=about)
+    return Export(f"{wave}-microdata-release-{release}.{output_format}", MEDIA_TYPES[output_format], content, len(records))

@@ -372,3 +372,26 @@ def retention_ended(closed_on: dt.date | None, retention_days: int, today: dt.da
 
 def last_release_date(connection: Connection, wave_id: str) -> dt.date | None:
     return connection.execute(select(func.max(Release.released_on)).where(Release.wave_id == wave_id)).scalar_one()
+
+
+@dataclass(frozen=True)
+class Microdata:
+    release: int
+    columns: list[str]
+    rows: list[list[Any]]
+    levels: dict[str, int]
+
+
+def latest_microdata(connection: Connection, wave_slug: str) -> Microdata | None:
+    """The newest release's k-anonymous microdata of a wave, if any release published some."""
+    row = connection.execute(
+        select(Release.number, PublishedMicrodata.columns, PublishedMicrodata.rows, PublishedMicrodata.levels)
+        .join(PublishedMicrodata, PublishedMicrodata.release_id == Release.id)
+        .join(Wave, Wave.id == Release.wave_id)
+        .where(Wave.slug == wave_slug)
+        .order_by(Release.number.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return Microdata(row.number, json.loads(row.columns), json.loads(row.rows), json.loads(row.levels))

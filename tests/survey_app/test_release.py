@@ -188,3 +188,37 @@ def test_retirement_destroys_the_keys_and_stops_later_releases(settings: Setting
     assert count_rows(engine, "release") == 2  # published tables stay
     code, output = run("release", "--wave", slug)
     assert code == 1 and "retired" in output and "no later release" in output
+
+
+def test_microdata_export_is_k_anonymous_escaped_and_audited(settings: Settings, cli_env: dict, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+    import io
+
+    import openpyxl
+
+    from survey_app.storage.models import AuditEvent
+
+    slug = open_test_wave(settings, "nhs-staff-survey", "staff")
+    instrument = load_instrument("nhs-staff-survey")
+    rng = random.Random(12)
+    code, output = run("export", "--wave", slug, "--what", "microdata", "--format", "csv", "--out", str(tmp_path / "none.csv"))
+    assert code == 1 and "no published microdata" in output
+    submit(settings, slug, [random_answers(instrument, rng) for _ in range(300)])
+    run("mix")
+    run("release", "--wave", slug)
+    out = tmp_path / "micro.csv"
+    code, output = run("export", "--wave", slug, "--what", "microdata", "--format", "csv", "--out", str(out))
+    assert code == 0, output
+    records = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    quasi = ("q27c", "q28", "q34a", "q35")
+    classes = Counter(tuple(r[q] for q in quasi) for r in records)
+    assert records and min(classes.values()) >= 11
+    xlsx = tmp_path / "micro.xlsx"
+    assert run("export", "--wave", slug, "--what", "microdata", "--format", "xlsx", "--out", str(xlsx))[0] == 0
+    sheet = openpyxl.load_workbook(xlsx)["Microdata"]
+    assert sheet.max_row == len(records) + 1
+    with engine_for(settings.database_url).connect() as connection:
+        exports = connection.execute(
+            select(AuditEvent.detail).where(AuditEvent.action == "export")
+        ).scalars().all()
+    assert len(exports) == 2 and all('"what": "microdata"' in detail for detail in exports)
