@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, sele
 
 from analysis.urgency import urgent_categories
 from questionnaires import Instrument
-from survey_app.ftsu.redacting import organisation_terms, redact_text
+from survey_app.ftsu.redacting import OrganisationTerms, organisation_terms, redact_text
 from survey_app.ftsu.receipts import Receipt, ReceiptHashes, receipt_hashes, secret_matches
 from survey_app.inbox import submit_response
 from survey_app.keys import organisation_case_key
@@ -137,7 +137,7 @@ def open_content(case_secret: bytes, organisation_id: str, case_id: str, sealed:
     return CaseContent.decode(open_with_key(key, bytes(sealed), case_context(case_id)))
 
 
-def _guarded_text(text: str, terms: list[str], allowed: bool) -> dict[str, str]:
+def _guarded_text(text: str, terms: OrganisationTerms, allowed: bool) -> dict[str, str]:
     """A text as stored for the guardian: redacted always, as written only if the respondent allowed it."""
     kept = {"redacted": redact_text(text, terms)}
     if allowed:
@@ -145,7 +145,7 @@ def _guarded_text(text: str, terms: list[str], allowed: bool) -> dict[str, str]:
     return kept
 
 
-def content_from_concern(concern: dict[str, Any], terms: list[str]) -> CaseContent:
+def content_from_concern(concern: dict[str, Any], terms: OrganisationTerms) -> CaseContent:
     """A new case's content from a concern part as the mixer (or the web process) sealed it."""
     attributes = dict(concern.get("attributes", {}))
     allowed = attributes.get("share_unredacted") == 1
@@ -245,7 +245,7 @@ def _make_cases(
     report: DropReport,
 ) -> int:
     """Insert a case per (organisation, wave, concern), skipping copies of cases that exist."""
-    terms_by_organisation: dict[str, list[str]] = {}
+    terms_by_organisation: dict[str, OrganisationTerms] = {}
     rows = []
     seen: set[tuple[str, str]] = set()
     for organisation_id, wave_id, concern in concerns:
@@ -638,7 +638,7 @@ def open_with_receipt(engine: Engine, case_secret: bytes, hashes: ReceiptHashes,
     return None
 
 
-def respondent_reply(text: str, terms: list[str]) -> Change:
+def respondent_reply(text: str, terms: OrganisationTerms) -> Change:
     """A message from the respondent: stored as the guardian may read it, no date; it re-opens a
     closed case and puts the case at the top of the guardian's list if it suggests a risk."""
 
