@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ from survey_app.app import create_app
 from survey_app.cli import main as cli_main
 from survey_app.config import Settings
 from survey_app.ftsu import cases as ftsu_cases
+from survey_app.ftsu.ratelimit import MemoryCounter, ReceiptLimiter
 from survey_app.ftsu.receipts import RECEIPT_WORDS, parse_receipt, word_list
 from survey_app.keys import WaveKeyStore, read_secret_file
 from survey_app.mixer import mix_wave
@@ -36,7 +38,7 @@ from survey_app.waves import find_wave
 from tests.survey_app.helpers import count_rows, open_test_wave, web_settings
 from tests.survey_app.test_mixer import _database_bytes
 from tests.survey_app.test_respond_pages import Respondent, assert_private, walk_to
-from tests.survey_app.test_staff_access import PASSWORD, sign_in
+from tests.survey_app.test_staff_access import PASSWORD, REDIS_URL, sign_in
 
 SENTINEL = "Quokka-Mandolin-4417"
 NAME = "Winifred Marchbanks"
@@ -376,6 +378,8 @@ def _hashes(world: World, words: str):  # type: ignore[no-untyped-def]
 def test_guessing_is_limited_per_wave_without_any_address(world: World, settings: Settings, tmp_path: Path) -> None:
     web = dataclasses.replace(world.web, receipt_attempts_per_minute=3)
     app = create_app(web)
+    now = [1_000_000.0]  # a clock that stays inside one minute however slow the machine
+    app.state.receipt_limiter = ReceiptLimiter(MemoryCounter(clock=lambda: now[0]), 3)
     with TestClient(app) as client:
         words = _one_case(world, client)
         for _ in range(3):
@@ -389,7 +393,29 @@ def test_guessing_is_limited_per_wave_without_any_address(world: World, settings
         other = "abandon ability able about above absent absorb"
         codes = [read_replies(client, other).status_code for _ in range(15)]
         assert codes[-1] == 429
-    assert not hasattr(app.state, "addresses")
+        # The next minute starts afresh.
+        now[0] += 60
+        assert "Your concern" in read_replies(client, words).text
+
+
+def test_receipt_attempts_are_counted_in_redis_when_configured() -> None:
+    import redis
+
+    from survey_app.ftsu.ratelimit import RedisCounter
+
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    namespace = f"survey_app_test_receipts_{os.getpid()}_{id(object())}"
+    limiter = ReceiptLimiter(RedisCounter(REDIS_URL, namespace=namespace), 2)
+    limiter.record_failure(["w1"])
+    limiter.record_failure(["w1"])
+    assert limiter.wave_exhausted(["w1"]) and not limiter.wave_exhausted(["w2"])
+    keys = redis.Redis.from_url(REDIS_URL).keys(f"{namespace}*")
+    assert keys and all(0 < redis.Redis.from_url(REDIS_URL).ttl(key) <= 120 for key in keys)
+    # Keys name a wave (or "all") and a minute: nothing about who tried.
+    assert all(re.fullmatch(rf"{namespace}:(wave:w1|all):\d+", key.decode()) for key in keys)
 
 
 def test_receipt_page_sets_no_cookie_and_never_reads_words_from_the_url(
