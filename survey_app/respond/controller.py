@@ -16,6 +16,7 @@ from litestar.exceptions import ClientException
 from litestar.params import FromPath
 from litestar.response import Template
 
+from analysis.urgency import is_urgent
 from survey_app.config import Settings
 from survey_app.ftsu import intake as ftsu_intake
 from survey_app.ftsu.cases import concern_is_shared, concern_is_urgent
@@ -100,4 +101,9 @@ class RespondentController(Controller):
             request.app.state.published_waves.forget(wave)
             return pages.closed(answers_lost=True)
         urgent = receipt is not None and concern_is_urgent(published.instrument, outcome.answers)
-        return pages.confirmation(published, settings, receipt=receipt, urgent=urgent)
+        # Words that suggest a risk to life put "Get help now" first on the page, whatever was shared.
+        help_first = any(
+            is_urgent(value) for qid, value in outcome.answers.items()
+            if isinstance(value, str) and qid in published.instrument.questions
+        )
+        return pages.confirmation(published, settings, receipt=receipt, urgent=urgent, help_first=help_first)

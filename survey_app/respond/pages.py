@@ -149,7 +149,11 @@ def outcome_page(wave: PublishedWave, settings: Settings, outcome: Outcome) -> T
 
 
 def confirmation(
-    wave: PublishedWave, settings: Settings, receipt: Receipt | None = None, urgent: bool = False
+    wave: PublishedWave,
+    settings: Settings,
+    receipt: Receipt | None = None,
+    urgent: bool = False,
+    help_first: bool = False,
 ) -> Template:
     """The end of a journey; with the receipt of a shared concern, shown this once and never again."""
     return Template(
@@ -162,6 +166,7 @@ def confirmation(
             "has_free_text": bool(wave.instrument.free_text_questions()),
             "receipt": receipt,
             "urgent": urgent,
+            "help_first": help_first,
             "drop_hours": settings.ftsu_drop_hours,
             "reply_days": settings.ftsu_reply_days,
         },

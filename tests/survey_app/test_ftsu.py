@@ -661,3 +661,25 @@ def test_no_time_of_any_respondent_action_is_stored(world: World) -> None:
     for column in inspector.get_columns("ftsu_case"):
         kind = str(column["type"]).upper()
         assert "TIME" not in kind, (column["name"], kind)
+
+
+def test_words_suggesting_risk_put_get_help_first_on_the_confirmation_page(
+    world: World, client: TestClient[Litestar]
+) -> None:
+    def finish(text: str) -> str:
+        person = Respondent(client, world.slug)
+        person.start()
+        person.press("continue", {"what_happened": text})
+        walk_to(person, "How we may use your words", {})
+        person.press("continue", {"consent_quote": "2", "consent_share": "2"})
+        done = person.press("submit")
+        assert done.heading == "Your answers have been sent"
+        return done.text
+
+    risky = finish("Since the investigation I want to end my life.")
+    assert "may not be safe" in risky
+    assert risky.index("Get help now") < risky.index("What happens next")
+    assert risky.count("Get help now") == 1
+    calm = finish("My rota changes every week without notice.")
+    assert "may not be safe" not in calm
+    assert calm.index("Get help now") > calm.index("What happens next")
