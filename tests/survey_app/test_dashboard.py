@@ -500,7 +500,8 @@ def test_cli_export_writes_csv_and_xlsx_and_is_audited(
     assert [(d["format"], d["what"], d["by"]) for d in events[-2:]] == [("csv", "indicators", "organisation"), ("xlsx", "indicators", "organisation")]
     missing = CliRunner().invoke(main, ["export", "--wave", W, "--what", "indicators", "--format", "csv", "--out", str(tmp_path / "x.csv")])
     assert missing.exit_code == 1 and "--by" in missing.output
-    unknown = CliRunner().invoke(main, ["export", "--wave", W, "--what", "microdata", "--format", "csv", "--out", "x"])
+    # Raw answers are never exportable.
+    unknown = CliRunner().invoke(main, ["export", "--wave", W, "--what", "answers", "--format", "csv", "--out", str(tmp_path / "y")])
     assert unknown.exit_code == 2
 
 
