@@ -471,6 +471,27 @@ def indicators(context: Context, slug: str, by: str, eligible_headcount: int | N
 EXPORTS = ["indicators", "microdata"]
 
 
+@main.command("themes")
+@click.option("--wave", "slug", required=True)
+@format_option
+@click.pass_obj
+def themes(context: Context, slug: str, output_format: str) -> None:
+    """Themes of the wave's released testimonies, as the latest release stored them."""
+    from survey_app.themes import describe, latest_themes
+    from survey_app.waves import find_wave
+
+    with context.engine.connect() as connection:
+        found = find_wave(connection, slug)
+        if found is None:
+            fail(f"no wave {slug!r}")
+        assert found is not None
+        theme_set = latest_themes(connection, found.id, context.case_secret())
+    if theme_set is None:
+        fail(f"wave {slug} has no themes yet: they are computed when a release publishes testimonies")
+    assert theme_set is not None
+    emit(output_format, theme_set, lambda: describe(theme_set))
+
+
 @main.command("export")
 @click.option("--wave", "slug", required=True)
 @click.option("--what", required=True, type=click.Choice(EXPORTS), help="Which table to export.")

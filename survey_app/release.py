@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import secrets
 from collections import Counter
 from collections.abc import Sequence
@@ -351,7 +352,21 @@ def release_wave(engine: Engine, wave_id: str, keys: WaveKeys, settings: Setting
         released, batches, waiting = _testimony_batches(connection, instrument, wave_id, release_id, keys, settings.k_anonymity)
         report.testimonies_released, report.testimony_batches, report.testimonies_waiting = released, batches, waiting
         connection.execute(update(Release).where(Release.id == release_id).values(report=json.dumps(asdict(report))))
+    if batches:
+        _publish_themes(engine, wave_id, keys, settings)
     return report
+
+
+def _publish_themes(engine: Engine, wave_id: str, keys: WaveKeys, settings: Settings) -> None:
+    """Themes of every testimony released so far, stored sealed for the EDI view (survey_app/themes.py)."""
+    if settings.case_key_file is None:
+        logging.getLogger("survey_app.release").warning(
+            "themes of wave %s not computed: SURVEY_CASE_KEY_FILE is not set", wave_id
+        )
+        return
+    from survey_app.themes import compute_wave_themes
+
+    compute_wave_themes(engine, wave_id, keys, settings)
 
 
 def retire_wave(engine: Engine, wave_id: str, key_store: WaveKeyStore, settings: Settings) -> ReleaseReport:

@@ -123,6 +123,29 @@ class EdiController(Controller):
             },
         )
 
+    @get("/waves/{wave:str}/themes", sync_to_thread=True)
+    def themes(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Template:
+        """Themes of the wave's released testimonies, as the release job stored them (sealed)."""
+        from survey_app.ftsu.intake import web_case_secret
+        from survey_app.themes import latest_themes
+
+        summary = wave_for(request, wave)
+        member = current_member(request)
+        case_secret = web_case_secret(request.app.state.settings)
+        with request.app.state.engine.begin() as db:
+            theme_set = latest_themes(db, summary.id, case_secret) if case_secret is not None else None
+            record_audit(db, member.email, "edi.view_themes", wave=summary.slug, computed_on=(theme_set or {}).get("computed_on"))
+        return Template(
+            "edi/themes.html",
+            context={
+                "member": member,
+                "wave": summary,
+                "theme_set": theme_set,
+                "min_cell": theme_set["min_cell"] if theme_set else request.app.state.settings.min_cell,
+                "attribute_titles": {"ethnic_heading": "By ethnic group", "worker_type": "By way of working"},
+            },
+        )
+
     @get("/waves/{wave:str}/measures", sync_to_thread=True)
     def measures(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Template:
         """Every measure of the release: WRES 5-8 and the companion items."""

@@ -244,3 +244,18 @@ class FtsuDrop(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     dropped_at: dt.datetime
     cases: int = 0
+
+
+class PublishedThemeSet(SQLModel, table=True):
+    """Themes of a wave's released testimonies, computed by the release job (survey_app/themes.py).
+
+    The JSON holds redacted quotes, so it is sealed under a key derived from the case secret, which
+    the web process holds; counts in it went through the release's disclosure control.
+    """
+
+    __tablename__ = "published_theme_set"
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
+    wave_id: str = Field(foreign_key="wave.id", index=True, max_length=32)
+    release_id: str = Field(foreign_key="release.id", max_length=32)
+    computed_on: dt.date
+    sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

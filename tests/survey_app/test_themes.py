@@ -1,0 +1,205 @@
+"""Themes of released testimonies: computed by the release, redacted first, sealed, shown to EDI leads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from litestar.testing import TestClient
+from sqlalchemy import select, text
+
+from survey_app.accounts import add_account
+from survey_app.app import create_app
+from survey_app.cli import main
+from survey_app.config import Settings
+from survey_app.inbox import submit_response
+from survey_app.organisations import add_organisation
+from survey_app.storage.database import engine_for
+from survey_app.storage.models import AuditEvent
+from survey_app.waves import find_published_wave
+
+from tests.survey_app.helpers import STAFF_PASSWORD, open_test_wave, sign_in, web_settings
+
+NAMES = ("Sarah Okafor", "James Whitfield", "Priya Sharma", "Daniel Hughes", "Grace Mensah")
+PLANTED = "the charge nurse laughed at my accent in the handover"
+CONSENTED = "I agreed to be quoted here."
+NOT_CONSENTED = "Please keep this private."
+
+RACISM = [
+    "My manager {name} made racist remarks about my accent and my name in front of patients.",
+    "Colleagues made racist jokes about Black staff and {name} said it was only banter.",
+    "I heard racist comments about my hijab; {name} laughed and nobody challenged the racism.",
+    "A senior nurse, {name}, kept making racist remarks and microaggressions about where I am from.",
+    "Racist remarks about Asian staff were ignored when I reported them to {name}.",
+]
+PROMOTION = [
+    "I was overlooked for promotion again; {name} gave the band 6 post to a less experienced colleague.",
+    "Every time I apply for promotion I am overlooked and {name} never explains why I did not get the job.",
+    "I have been acting up for two years but was overlooked for the promotion, {name} said I was not ready.",
+    "Career progression is blocked for us; {name} promoted people from the same friendship group and I was overlooked.",
+    "I was told by {name} that I was overlooked for promotion because of my interview, despite my appraisals.",
+]
+BANK = [
+    "As bank staff I am always given the heaviest bank shifts and {name} cancels my bank shifts without notice.",
+    "Bank and agency staff are treated as second class; {name} gives the regular staff the easy bank shifts.",
+]
+
+
+def responses() -> list[dict[str, Any]]:
+    rows = []
+    plan = [(RACISM, 15), (PROMOTION, 15), (BANK, 10)]
+    i = 0
+    for templates, count in plan:
+        for j in range(count):
+            name = NAMES[i % len(NAMES)]
+            body = templates[j % len(templates)].format(name=name)
+            if i == 0:
+                body += f" Then {PLANTED}."
+            consent = 1 if i % 3 == 0 else 2
+            body += " " + (CONSENTED if consent == 1 else NOT_CONSENTED)
+            rows.append(
+                {
+                    "what_happened": body,
+                    "how_it_affected_you": "It left me anxious and I thought about leaving.",
+                    "consent_quote": consent,
+                    "consent_share": 2,
+                    "ethnic_heading": (1, 3, 4)[i % 3],
+                    "worker_type": 2 if templates is BANK else 1,
+                }
+            )
+            i += 1
+    return rows
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def themed(settings: Settings, cli_env: dict) -> tuple[str, dict[str, Any]]:
+    slug = open_test_wave(settings, "lived-experience", "voices")
+    engine = engine_for(settings.database_url)
+    with engine.begin() as connection:
+        wave = find_published_wave(connection, slug)
+        assert wave is not None
+        for answers in responses():
+            assert submit_response(connection, wave, answers)
+        add_organisation(connection, "Organisation homerton", "homerton")
+        add_account(connection, "edi@barts.example", "edi", ["barts"], STAFF_PASSWORD)
+        add_account(connection, "edi@homerton.example", "edi", ["homerton"], STAFF_PASSWORD)
+    assert run("mix")[0] == 0
+    code, output = run("release", "--wave", slug, "--format", "json")
+    assert code == 0, output
+    code, output = run("themes", "--wave", slug, "--format", "json")
+    assert code == 0, output
+    return slug, json.loads(output)
+
+
+def test_themes_are_listed_with_counts_shares_and_consented_redacted_quotes(
+    settings: Settings, themed: tuple[str, dict[str, Any]]
+) -> None:
+    slug, theme_set = themed
+    assert theme_set["wave"] == slug and theme_set["testimonies"] == 40
+    themes = theme_set["themes"]
+    shown = [t for t in themes if not t["withheld"]]
+    assert shown, themes
+    labels = " ".join(t["label"] + " " + " ".join(t["key_phrases"]) for t in shown).lower()
+    assert "racis" in labels and ("promot" in labels or "overlook" in labels)
+    quotes = [q for t in shown for q in t["quotes"]]
+    assert quotes
+    for theme in shown:
+        assert theme["count"] >= 11 and len(theme["quotes"]) <= 3
+        for attribute, rows in theme["shares"].items():
+            assert attribute in ("ethnic_heading", "worker_type")
+            for row in rows:
+                if row["withheld"]:
+                    assert row["count"] is None and row["percent"] is None
+                else:
+                    assert row["count"] >= 11
+    for quote in quotes:
+        assert CONSENTED in quote and NOT_CONSENTED not in quote
+        for name in NAMES:
+            assert name not in quote and name.split()[1] not in quote, quote
+    for theme in themes:
+        if theme["withheld"]:
+            assert theme["count"] is None and theme["quotes"] == [] and theme["shares"] == {}
+    code, output = run("themes", "--wave", slug)
+    assert code == 0 and "testimonies" in output
+
+
+def test_a_theme_under_min_cell_shows_no_count_and_no_quotes(
+    settings: Settings, cli_env: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Which small themes a corpus has is up to the theming: a higher MIN_CELL makes sure some are small.
+    monkeypatch.setenv("MIN_CELL", "16")
+    slug = open_test_wave(settings, "lived-experience", "small")
+    with engine_for(settings.database_url).begin() as connection:
+        wave = find_published_wave(connection, slug)
+        assert wave is not None
+        for answers in responses()[:30]:
+            assert submit_response(connection, wave, answers)
+    assert run("mix")[0] == 0
+    assert run("release", "--wave", slug)[0] == 0
+    code, output = run("themes", "--wave", slug, "--format", "json")
+    assert code == 0, output
+    theme_set = json.loads(output)
+    withheld = [t for t in theme_set["themes"] if t["withheld"]]
+    assert withheld, theme_set["themes"]
+    for theme in withheld:
+        assert theme["label"] and theme["count"] is None and theme["quotes"] == [] and theme["key_phrases"] == []
+    code, output = run("themes", "--wave", slug)
+    assert "fewer than 16 testimonies" in output
+
+
+def test_the_theme_set_is_sealed_in_the_database(settings: Settings, themed: tuple[str, dict[str, Any]]) -> None:
+    engine = engine_for(settings.database_url)
+    with engine.connect() as connection:
+        sealed = connection.execute(text("SELECT sealed FROM published_theme_set")).scalars().all()
+    assert sealed
+    for blob in sealed:
+        raw = bytes(blob)
+        assert PLANTED.encode() not in raw and b"racist" not in raw and b"quoted" not in raw
+    if settings.database_url.startswith("sqlite"):
+        path = Path(settings.database_url.removeprefix("sqlite:///"))
+        engine.dispose()
+        for file in path.parent.glob(path.name + "*"):
+            assert PLANTED.encode() not in file.read_bytes(), file
+
+
+def test_the_edi_page_shows_the_themes_and_404s_for_another_organisation(
+    settings: Settings, themed: tuple[str, dict[str, Any]]
+) -> None:
+    slug, theme_set = themed
+    shown = [t for t in theme_set["themes"] if not t["withheld"]]
+    with TestClient(create_app(web_settings(settings))) as client:
+        sign_in(client, "edi@barts.example")
+        page = client.get(f"/edi/waves/{slug}/themes")
+        assert page.status_code == 200
+        assert "Themes of testimonies" in page.text
+        for theme in shown:
+            assert f"{theme['count']} testimonies" in page.text
+        assert NOT_CONSENTED not in page.text and "Okafor" not in page.text
+        overview = client.get(f"/edi/waves/{slug}")
+        assert f"/edi/waves/{slug}/themes" in overview.text
+    with TestClient(create_app(web_settings(settings))) as client:
+        sign_in(client, "edi@homerton.example")
+        assert client.get(f"/edi/waves/{slug}/themes").status_code == 404
+    with engine_for(settings.database_url).connect() as connection:
+        actions = connection.execute(select(AuditEvent.action).where(AuditEvent.actor == "edi@barts.example")).scalars().all()
+    assert "edi.view_themes" in actions
+
+
+def test_a_wave_without_themes_says_so(settings: Settings, cli_env: dict) -> None:
+    slug = open_test_wave(settings, "lived-experience", "quiet")
+    with engine_for(settings.database_url).begin() as connection:
+        add_account(connection, "edi@barts.example", "edi", ["barts"], STAFF_PASSWORD)
+    with TestClient(create_app(web_settings(settings))) as client:
+        sign_in(client, "edi@barts.example")
+        page = client.get(f"/edi/waves/{slug}/themes")
+        assert page.status_code == 200 and "no themes yet" in page.text
+    code, _ = run("themes", "--wave", slug)
+    assert code == 1
