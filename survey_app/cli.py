@@ -439,7 +439,11 @@ def release(context: Context, slug: str | None, output_format: str) -> None:
         ["ethnic_category", "ethnic_heading", "bme_white", "worker_type", "occupation_heading", "organisation"]
     ),
 )
-@click.option("--eligible-headcount", type=click.IntRange(min=1), help="Staff eligible for the wave: adds the response rate.")
+@click.option(
+    "--eligible-headcount",
+    type=click.IntRange(min=1),
+    help="Staff eligible for the wave, for the response rate (default: as entered with 'survey-app wave headcount').",
+)
 @click.option(
     "--format", "output_format", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True
 )

@@ -327,6 +327,7 @@ class _Wave:
     instrument_id: str
     instrument_version: str
     definition: str
+    eligible_headcount: int | None
 
 
 def _find_wave(connection: Connection, wave_slug: str) -> _Wave:
@@ -339,6 +340,7 @@ def _find_wave(connection: Connection, wave_slug: str) -> _Wave:
             Wave.instrument_id,
             Wave.instrument_version,
             Wave.definition,
+            Wave.eligible_headcount,
         )
         .join(Organisation, Organisation.id == Wave.organisation_id)
         .where(Wave.slug == wave_slug)
@@ -435,6 +437,7 @@ def wave_indicators(
 
     `min_cell` is only a fallback for the wording of withheld cells: the release's own report says
     which MIN_CELL its cells were withheld under. `white_codes` must be those the release used.
+    `eligible_headcount` defaults to the one entered for the wave (`survey-app wave headcount`).
     """
     if by not in BY_CHOICES:
         raise IndicatorError(f"unknown breakdown {by!r}: choose one of {', '.join(BY_CHOICES)}")
@@ -504,7 +507,7 @@ def wave_indicators(
         responses=report_data.get("responses"),
         reference=reference_group,
         indicators=results,
-        eligible_headcount=eligible_headcount,
+        eligible_headcount=eligible_headcount if eligible_headcount is not None else wave.eligible_headcount,
     )
 
 

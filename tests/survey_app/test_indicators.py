@@ -24,7 +24,7 @@ from survey_app.indicators import CSV_COLUMNS, POOLED_TEMPORARY, IndicatorError,
 from survey_app.inbox import submit_response
 from survey_app.storage.database import engine_for
 from survey_app.storage.models import Wave
-from survey_app.waves import find_published_wave
+from survey_app.waves import find_published_wave, set_eligible_headcount
 
 from tests.conftest import SHARED
 
@@ -343,6 +343,13 @@ def test_wave_indicators_rejects_an_unknown_breakdown_and_a_breakdown_the_instru
         report = wave_indicators(connection, slug, "bme_white", eligible_headcount=80)
     assert report.responses == 40 and report.response_rate == 50.0
     assert report.to_json()["response_rate"] == 50.0
+    # Without one given, the headcount an administrator entered for the wave is used.
+    with engine_for(settings.database_url).connect() as connection:
+        assert wave_indicators(connection, slug, "bme_white").response_rate is None
+    with engine_for(settings.database_url).begin() as connection:
+        set_eligible_headcount(connection, slug, 160)
+    assert indicator_json(slug, "bme_white")["response_rate"] == 25.0
+    assert indicator_json(slug, "bme_white")["eligible_headcount"] == 160
 
 
 def test_trends_flag_the_q15_wording_change_across_2025(settings: Settings, cli_env: dict, tmp_path: Path) -> None:
