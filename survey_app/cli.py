@@ -196,6 +196,41 @@ def user_password(context: Context, email: str) -> None:
     click.echo(f"new password for {email.lower()}, shown once: {password}")
 
 
+@org.command("terms")
+@click.option("--org", "organisation", required=True)
+@click.option("--site", "sites", multiple=True, help="A site name to redact; repeat for several.")
+@click.option("--ward", "wards", multiple=True, help="A ward name to redact; repeat for several.")
+@click.option("--team", "teams", multiple=True, help="A team name to redact; repeat for several.")
+@format_option
+@click.pass_obj
+def org_terms(
+    context: Context, organisation: str, sites: tuple[str, ...], wards: tuple[str, ...], teams: tuple[str, ...],
+    output_format: str,
+) -> None:
+    """Add (and list) the organisation's own site, ward and team names, which redaction replaces."""
+    from survey_app.audit import record_audit
+    from survey_app.organisations import OrganisationError, add_terms, find_organisation, organisation_terms
+
+    try:
+        with context.engine.begin() as connection:
+            for kind, terms in (("SITE", sites), ("WARD", wards), ("TEAM", teams)):
+                if terms:
+                    add_terms(connection, organisation, kind, list(terms))
+                    record_audit(connection, "cli", "org.terms", org=organisation, kind=kind, added=len(terms))
+            found = find_organisation(connection, organisation)
+            if found is None:
+                raise OrganisationError(f"no organisation with slug {organisation!r}")
+            listed = organisation_terms(connection, found.id)
+    except OrganisationError as error:
+        fail(str(error))
+    emit(
+        output_format,
+        listed,
+        lambda: "\n".join(f"{kind.lower()}: {', '.join(terms)}" for kind, terms in listed.items())
+        or "no site, ward or team names yet",
+    )
+
+
 # --- waves -----------------------------------------------------------------------------------
 
 @main.group()

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import Connection, insert, select
 
-from survey_app.storage.models import Organisation, random_id
+from survey_app.storage.models import Organisation, OrganisationTerm, random_id
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -53,3 +53,37 @@ def member_names(connection: Connection, organisation_id: str) -> list[str]:
             .order_by(Organisation.name)
         ).scalars()
     )
+
+
+TERM_KINDS = ("SITE", "WARD", "TEAM")
+
+
+def add_terms(connection: Connection, organisation_slug: str, kind: str, terms: list[str]) -> int:
+    """Add site, ward or team names that redaction must replace; returns how many were new."""
+    kind = kind.upper()
+    if kind not in TERM_KINDS:
+        raise OrganisationError(f"kind must be one of {', '.join(k.lower() for k in TERM_KINDS)}")
+    organisation = find_organisation(connection, organisation_slug)
+    if organisation is None:
+        raise OrganisationError(f"no organisation with slug {organisation_slug!r}")
+    existing = set(organisation_terms(connection, organisation.id).get(kind, []))
+    new = sorted({term.strip() for term in terms if term.strip()} - existing)
+    if new:
+        connection.execute(
+            insert(OrganisationTerm),
+            [{"organisation_id": organisation.id, "kind": kind, "term": term} for term in new],
+        )
+    return len(new)
+
+
+def organisation_terms(connection: Connection, organisation_id: str) -> dict[str, list[str]]:
+    """The organisation's own names by placeholder type: {"WARD": ["Lister Ward", ...], ...}."""
+    terms: dict[str, list[str]] = {}
+    rows = connection.execute(
+        select(OrganisationTerm.kind, OrganisationTerm.term)
+        .where(OrganisationTerm.organisation_id == organisation_id)
+        .order_by(OrganisationTerm.kind, OrganisationTerm.term)
+    )
+    for kind, term in rows:
+        terms.setdefault(kind, []).append(term)
+    return terms

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sqlalchemy import Connection, Engine, insert, select, update
@@ -13,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from questionnaires import Instrument, load_instrument, parse_instrument
 from survey_app.keys import WaveKeyStore
-from survey_app.organisations import SLUG_PATTERN, find_organisation, member_names
+from survey_app.organisations import SLUG_PATTERN, find_organisation, member_names, organisation_terms
 from survey_app.sealing import generate_wave_keys
 from survey_app.storage.models import Organisation, Wave, random_id
 
@@ -51,6 +52,8 @@ class PublishedWave:
     organisation_name: str
     instrument: Instrument
     public_key: bytes
+    # Site, ward and team names redaction replaces: a respondent previews how they would be quoted.
+    organisation_terms: Mapping[str, list[str]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=256)
@@ -154,18 +157,20 @@ def wave_instrument(connection: Connection, wave_id: str) -> Instrument:
 def find_published_wave(connection: Connection, slug: str) -> PublishedWave | None:
     """The open wave with this slug, as the web process sees it; None if unknown or closed."""
     row = connection.execute(
-        select(Wave.id, Wave.slug, Wave.definition, Wave.public_key, Organisation.name)
+        select(Wave.id, Wave.slug, Wave.definition, Wave.public_key, Wave.organisation_id, Organisation.name)
         .join(Organisation, Organisation.id == Wave.organisation_id)
         .where(Wave.slug == slug, Wave.status == "open")
     ).first()
     if row is None:
         return None
+    instrument = instrument_from_definition(row.id, row.definition)
     return PublishedWave(
         id=row.id,
         slug=row.slug,
         organisation_name=row.name,
-        instrument=instrument_from_definition(row.id, row.definition),
+        instrument=instrument,
         public_key=bytes(row.public_key),
+        organisation_terms=organisation_terms(connection, row.organisation_id) if instrument.free_text_questions() else {},
     )
 
 

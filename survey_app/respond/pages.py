@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from litestar.response import Template
@@ -13,6 +14,7 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
+from analysis.redaction import redact
 from survey_app.config import Settings
 from survey_app.ftsu.receipts import Receipt
 from survey_app.respond.flow import Outcome, ShowCheck, ShowLanding, ShowPage, shown_questions
@@ -96,6 +98,23 @@ def privacy(wave: PublishedWave, settings: Settings) -> Template:
     )
 
 
+# The question that asks whether a testimony may be quoted: its page previews the quote.
+QUOTE_CONSENT_QUESTION = "consent_quote"
+
+
+def quote_preview(wave: PublishedWave, raw: Mapping[str, Any], page_question_ids: set[str]) -> list[str]:
+    """The respondent's own words as they would be quoted: redacted exactly as the release will."""
+    if QUOTE_CONSENT_QUESTION not in page_question_ids:
+        return []
+    texts = []
+    for question in wave.instrument.free_text_questions():
+        value = raw.get(question.id)
+        text = value[0] if isinstance(value, tuple) and value else value  # form values arrive as tuples
+        if isinstance(text, str) and text.strip():
+            texts.append(redact(text, wave.organisation_terms).text)
+    return texts
+
+
 def question_page(wave: PublishedWave, shown: ShowPage) -> Template:
     instrument = wave.instrument
     page_question_ids = {question.id for question in shown_questions(instrument, shown.page, shown.raw)}
@@ -114,6 +133,7 @@ def question_page(wave: PublishedWave, shown: ShowPage) -> Template:
             "return_to_check": shown.return_to_check,
             "seen": " ".join(sorted(shown.seen)),
             "hidden": hidden_fields(shown.raw, exclude=page_question_ids),
+            "quote_preview": quote_preview(wave, shown.raw, page_question_ids),
         },
         status_code=HTTP_200_OK,
     )

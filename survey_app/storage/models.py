@@ -246,6 +246,15 @@ class FtsuDrop(SQLModel, table=True):
     cases: int = 0
 
 
+class OrganisationTerm(SQLModel, table=True):
+    """The organisation's own site, ward and team names, which redaction replaces ([WARD], ...)."""
+
+    __tablename__ = "organisation_term"
+    organisation_id: str = Field(foreign_key="organisation.id", primary_key=True, max_length=32)
+    kind: str = Field(primary_key=True, max_length=8)  # SITE, WARD or TEAM
+    term: str = Field(primary_key=True, max_length=200)
+
+
 class PublishedThemeSet(SQLModel, table=True):
     """Themes of a wave's released testimonies, computed by the release job (survey_app/themes.py).
 

@@ -28,14 +28,14 @@ from survey_app.app import create_app
 from survey_app.config import Settings
 from survey_app.inbox import inbox_context
 from survey_app.keys import WaveKeyStore
-from survey_app.organisations import add_organisation
+from survey_app.organisations import add_organisation, add_terms
 from survey_app.respond import flow
 from survey_app.respond.form_state import RawAnswers, prune_hidden
 from survey_app.sealing import open_sealed_box
 from survey_app.storage.database import engine_for
 from survey_app.storage.models import InboxItem
 from survey_app.waves import close_wave, open_wave
-from tests.survey_app.helpers import web_settings
+from tests.survey_app.helpers import open_test_wave, web_settings
 
 INSTRUMENTS = ["nhs-staff-survey", "bank-temporary-workers", "lived-experience"]
 ORGANISATION = "Barts Health"
@@ -847,3 +847,24 @@ def test_respondent_routes_accept_only_get_for_pages_and_post_for_answers(
     slug = survey.slug("nhs-staff-survey")
     assert client.post(f"/s/{slug}/privacy").status_code == 405
     assert client.put(f"/s/{slug}").status_code == 405
+
+
+def test_before_agreeing_to_be_quoted_the_respondent_sees_the_redacted_quote(settings: Settings) -> None:
+    slug = open_test_wave(settings, "lived-experience", "voices-quote", org="barts")
+    with engine_for(settings.database_url).begin() as connection:
+        add_terms(connection, "barts", "WARD", ["Lister Ward"])
+    story = "Sister Mary Okafor on Lister Ward called me lazy in front of patients on 12/03/2024."
+    with TestClient(create_app(web_settings(settings))) as client:
+        page = client.post(
+            f"/s/{slug}",
+            files={"_step": (None, "testimony"), "_action": (None, "continue"), "what_happened": (None, story)},
+        )
+        # Continue page by page, carrying the form's hidden fields as a browser would.
+        for _ in range(5):
+            if "how your words would appear" in page.text:
+                break
+            fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+            page = client.post(f"/s/{slug}", files={**{k: (None, v) for k, v in fields.items()}, "_action": (None, "continue")})
+    preview = page.text.split("how your words would appear")[1].split("</div>")[0]
+    assert "[WARD]" in preview and "[DATE]" in preview
+    assert "Lister Ward" not in preview and "Okafor" not in preview
