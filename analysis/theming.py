@@ -20,15 +20,17 @@ Pipeline (`theme_texts`):
    goes to its largest NMF component, then a k-means refinement starts from those theme centroids (one
    Lloyd run, no random restarts). NNDSVD is deterministic, so for a given k the themes depend on the
    input only; `seed` enters through the subsamples of step 4.
-4. **Number of themes by stability.** Candidate k run from min(8, n/25) to min(12, n/10) (at least
-   2). For each candidate, `STABILITY_RUNS` fits on random 80 % subsamples (drawn from `seed`, the
+4. **Number of themes by stability.** Candidate k run from min(8, n/500) to min(12, n/10) (at least
+   2; 8..12 from 5,000 texts on, near the label counts of published NHS feedback frameworks). For each candidate, `STABILITY_RUNS` fits on random 80 % subsamples (drawn from `seed`, the
    same subsamples for every k) label every text; the stability of k is the mean pairwise adjusted
-   Rand index (ARI) between those labelings. The chosen k is the largest whose stability is within
-   max(2 standard errors, `STABILITY_TOLERANCE` = 0.1) of the most stable k: a one-standard-error
-   rule that prefers more detail when the difference is noise. (On the pxtextmining comments the
-   stabilities of k = 8..12 all lie between 0.55 and 0.85 and their order changes from seed to seed,
-   so a plain arg-max would pick k at random; on corpora with real structure the stable k stands out
-   by far more than 0.1.) For speed the selection runs on at most `SELECTION_SAMPLE` texts.
+   Rand index (ARI) between those labelings. The *stable* candidates are those within max(2 standard
+   errors, `STABILITY_TOLERANCE` = 0.1) of the most stable one; the tie-break among them is
+   separation, the mean cosine silhouette of the first subsample fit (fewer themes on a tie). Why the
+   tie-break: stability alone cannot tell k = 2, 3, 4 apart on three clean themes (NNDSVD splits a
+   clean theme the same way every time, so all are perfectly stable), and on the pxtextmining
+   comments the stabilities of k = 8..12 all lie between 0.55 and 0.85 with an order that changes
+   from seed to seed, so an arg-max would pick k at random. For speed the selection runs on at most
+   `SELECTION_SAMPLE` texts.
 5. **Key phrases and labels.** Bigram collocations (nltk `BigramCollocationFinder`, likelihood ratio,
    stems) over the whole corpus, and unigrams; a theme's key phrases are those most over-represented
    in its members (lift of document frequency times log of in-theme frequency), mapped back to the
@@ -65,7 +67,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-from sklearn.metrics import adjusted_rand_score
+from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 __all__ = [
     "GUIDED_THEMES",
@@ -86,6 +88,7 @@ STABILITY_TOLERANCE = 0.1
 SELECTION_SAMPLE = 2500
 SUBSAMPLE_FRACTION = 0.8
 STABILITY_RUNS = 4
+SILHOUETTE_SAMPLE = 1500
 SELECTION_MAX_ITER = 40
 MIN_DF = 2
 CDS_ALPHA = 0.75
@@ -110,6 +113,8 @@ class Tokenised:
     content: tuple[tuple[str, ...], ...]
     surface: Mapping[str, str]
     """The most frequent surface word of each stem."""
+    surface_pairs: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """The most frequent surface form of each pair of adjacent content stems."""
 
 
 def _words(text: str) -> list[str]:
@@ -122,20 +127,30 @@ def tokenise(texts: Sequence[str]) -> Tokenised:
     surface_counts: dict[str, Counter[str]] = {}
     all_docs: list[tuple[str, ...]] = []
     content_docs: list[tuple[str, ...]] = []
+    pair_counts: dict[tuple[str, str], Counter[str]] = {}
     for text in texts:
         stems_all: list[str] = []
         stems_content: list[str] = []
+        previous: str | None = None
         for word in _words(text):
             stem = _stem(word)
             stems_all.append(stem)
             if (word in STOP_WORDS or len(word) < 2) and word not in NEGATIONS:
                 continue
+            if stems_content and previous is not None:
+                pair_counts.setdefault((stems_content[-1], stem), Counter())[f"{previous} {word}"] += 1
             stems_content.append(stem)
+            previous = word
             surface_counts.setdefault(stem, Counter())[word] += 1
         all_docs.append(tuple(stems_all))
         content_docs.append(tuple(stems_content))
-    surface = {stem: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for stem, c in surface_counts.items()}
-    return Tokenised(tuple(all_docs), tuple(content_docs), surface)
+    surface = {stem: _most_common(c) for stem, c in surface_counts.items()}
+    pairs = {pair: _most_common(c) for pair, c in pair_counts.items()}
+    return Tokenised(tuple(all_docs), tuple(content_docs), surface, pairs)
+
+
+def _most_common(counts: Counter[str]) -> str:
+    return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
 
 
 # --- themes ----------------------------------------------------------------------------------------
@@ -393,13 +408,13 @@ def _fit(
 
 
 def _candidate_ks(n: int) -> list[int]:
-    low = max(2, min(8, n // 25))
+    low = max(2, min(8, n // 500))
     high = max(low, min(12, n // 10))
     return list(range(low, high + 1))
 
 
-def _stability(features: np.ndarray, k: int, seed: int, runs: int) -> tuple[float, float]:
-    """Mean pairwise adjusted Rand index of fits on `runs` random subsamples, and its standard error."""
+def _stability(features: np.ndarray, k: int, seed: int, runs: int) -> tuple[float, float, np.ndarray]:
+    """Mean pairwise ARI of fits on `runs` random subsamples, its standard error, and the first labeling."""
     n = features.shape[0]
     size = max(k + 1, int(round(SUBSAMPLE_FRACTION * n)))
     labelings = []
@@ -409,23 +424,34 @@ def _stability(features: np.ndarray, k: int, seed: int, runs: int) -> tuple[floa
         labelings.append(_fit(features, k, rows, max_iter=SELECTION_MAX_ITER))
     scores = [adjusted_rand_score(a, b) for a, b in combinations(labelings, 2)]
     if len(scores) < 2:
-        return (float(scores[0]) if scores else 1.0), 0.0
-    return float(np.mean(scores)), float(np.std(scores, ddof=1) / math.sqrt(len(scores)))
+        return (float(scores[0]) if scores else 1.0), 0.0, labelings[0]
+    return float(np.mean(scores)), float(np.std(scores, ddof=1) / math.sqrt(len(scores))), labelings[0]
 
 
-def _choose_k(
-    features: np.ndarray, ks: Sequence[int], seed: int, runs: int
-) -> tuple[int, dict[int, float]]:
+def _separation(features: np.ndarray, labels: np.ndarray, seed: int) -> float:
+    """Mean cosine silhouette of a labeling (on at most SILHOUETTE_SAMPLE texts); -1 for one cluster."""
+    if len(np.unique(labels)) < 2:
+        return -1.0
+    sample = min(SILHOUETTE_SAMPLE, features.shape[0])
+    return float(silhouette_score(features, labels, metric="cosine", sample_size=sample, random_state=seed))
+
+
+def _choose_k(features: np.ndarray, ks: Sequence[int], seed: int, runs: int) -> tuple[int, dict[int, float]]:
     n = features.shape[0]
     if n > SELECTION_SAMPLE:
         rng = np.random.default_rng([seed, 1])
         features = features[np.sort(rng.choice(n, size=SELECTION_SAMPLE, replace=False))]
     measured = {k: _stability(features, k, seed, runs) for k in ks}
     best_k = max(measured, key=lambda k: (measured[k][0], -k))
-    best, error = measured[best_k]
+    best, error, _ = measured[best_k]
     threshold = best - max(2 * error, STABILITY_TOLERANCE)
-    chosen = max(k for k, (mean, _) in measured.items() if mean >= threshold)
-    return chosen, {k: mean for k, (mean, _) in measured.items()}
+    stable = [k for k, (mean, _, _) in measured.items() if mean >= threshold]
+    if len(stable) == 1:
+        chosen = stable[0]
+    else:
+        separation = {k: _separation(features, measured[k][2], seed) for k in stable}
+        chosen = max(stable, key=lambda k: (round(separation[k], 3), -k))
+    return chosen, {k: mean for k, (mean, _, _) in measured.items()}
 
 
 def discover_themes(
@@ -508,7 +534,9 @@ def _key_phrases(
         if isinstance(gram, tuple):
             if gram[0] in used and gram[1] in used:
                 continue
-            phrase = f"{tokens.surface.get(gram[0], gram[0])} {tokens.surface.get(gram[1], gram[1])}"
+            phrase = tokens.surface_pairs.get(gram) or (
+                f"{tokens.surface.get(gram[0], gram[0])} {tokens.surface.get(gram[1], gram[1])}"
+            )
             used.update(gram)
         else:
             if gram in used:
