@@ -114,6 +114,14 @@ _ROLE_WORDS = frozenset(
     Must Said Told Asked Called Named Never Always Again Once Twice Maybe Perhaps Really Very Too
     """.split()
 )
+_PLACE_WORDS = frozenset(
+    w.lower()
+    for w in """
+    Centre Center House Unit Hospital Clinic Road Street Lane Court Lodge Suite Surgery Practice Hall
+    Park Place Avenue Close Way Building Wing Block Site Campus Foundation Charity Hospice
+    """.split()
+)
+"""Words that follow a name-like word in the names of places ("Hope Centre"): never taken as a surname."""
 """Capitalised words that are never part of a person's name (so never a surname after a given name)."""
 
 _MONTHS = (
@@ -124,6 +132,11 @@ _MONTH_RE = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 )
+_MONTH_DOT_RE = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?)"
+)
+"""A month, month first: a full name, or an abbreviation with an optional full stop ("Oct. 2")."""
 _WEEKDAY_RE = r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs?)?|Fri|Sat(?:ur)?|Sun)(?:day)?"
 _ORD = r"(?:st|nd|rd|th)"
 
@@ -232,11 +245,11 @@ _DATE_PATTERNS = [
     ),
     # March 12th, Monday June 3rd, June the 3rd, March 12 2024
     re.compile(
-        rf"\b(?:{_WEEKDAY_RE},?[ \t]+)?(?-i:{_MONTH_RE})\.?[ \t]+(?:the[ \t]+)?\d{{1,2}}{_ORD}?\b(?:,?[ \t]+\d{{4}}\b)?",
+        rf"\b(?:{_WEEKDAY_RE},?[ \t]+)?(?-i:{_MONTH_DOT_RE})[ \t]+(?:the[ \t]+)?\d{{1,2}}{_ORD}?\b(?:,?[ \t]+\d{{4}}\b)?",
         re.IGNORECASE,
     ),
     re.compile(
-        rf"\b(?:{_WEEKDAY_RE},?[ \t]+)?{_MONTH_RE}\.?[ \t]+(?:the[ \t]+)?\d{{1,2}}{_ORD}\b(?:,?[ \t]+\d{{4}}\b)?",
+        rf"\b(?:{_WEEKDAY_RE},?[ \t]+)?{_MONTH_DOT_RE}[ \t]+(?:the[ \t]+)?\d{{1,2}}{_ORD}\b(?:,?[ \t]+\d{{4}}\b)?",
         re.IGNORECASE,
     ),
     # "since 14/2": day/month without a year, only after a word that introduces a date
@@ -316,7 +329,7 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
             return False
         w = bare(k)
         low = w.lower()
-        if low in PROTECTED_WORDS or low in _ROLE_WORDS_LOWER or low in _TITLE_SET:
+        if low in PROTECTED_WORDS or low in _ROLE_WORDS_LOWER or low in _TITLE_SET or low in _PLACE_WORDS:
             return False
         if not (w[:1].isupper() and not w.isupper()):
             return len(w) > 2 and w.isupper() and False
@@ -339,7 +352,7 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
             i += 1
             continue
         # 1. A title followed by a name.
-        if low.rstrip(".") in _TITLE_SET and i + 1 < n:
+        if low.rstrip(".") in _TITLE_SET and i + 1 < n and word == w:
             title_low = low.rstrip(".")
             nxt = bare(i + 1)
             nlow = nxt.lower()
@@ -351,8 +364,18 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
                 and nlow not in PROTECTED_WORDS
                 and nlow not in _ROLE_WORDS_LOWER
                 and nlow not in _TITLE_SET
-                and (cap or (title_low not in _TITLES_WEAK and nlow not in _COMMON_LOWER and len(nlow) > 1))
-                and (cap or lower_style or title_low in {"dr", "mr", "mrs", "ms", "miss", "mx", "prof"})
+                and (
+                    cap
+                    or (
+                        # "dr okafor" in text written without capitals; never "miss out", "see Dr quicker"
+                        lower_style
+                        and title_low in {"dr", "mr", "mrs", "ms", "mx", "prof"}
+                        and nlow not in _COMMON_LOWER
+                        and nlow not in STOP_WORDS_LOWER
+                        and len(nlow) > 1
+                    )
+                    or (title_low in {"dr", "mr", "mrs", "ms", "miss", "mx", "prof"} and nlow in plain)
+                )
             ):
                 j = extend(i + 1) if cap else i + 2
                 spans.append((tokens[i + 1][0], tokens[i + 1][0] + len(_name_text(tokens, i + 1, j, text))))
@@ -439,6 +462,14 @@ def _sentence_starts_lower(text: str) -> bool:
 
 
 _TITLE_SET = frozenset(t.lower() for t in TITLES)
+STOP_WORDS_LOWER = frozenset(
+    """about above after again against all also always am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each even ever every few for from
+    further had has have having here how if in into is it its just less more most much must my no nor not
+    now of off on once only or other our out over own quicker quick quickly same should so some such than
+    that the their them then there these they this those through to too under until up very was we were
+    what when where which while who why will with would you your""".split()
+)
 _INTRO_WORDS = frozenset(
     """manager colleague colleagues friend friends coordinator co-ordinator mentor supervisor boss matron
     educator preceptor buddy cousin husband wife partner daughter son brother sister mum dad mother father

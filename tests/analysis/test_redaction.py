@@ -229,6 +229,12 @@ def test_names(text, expected):
         "The nurse said it. Nurse Practitioner roles are rare.",
         "In August we met.",
         "It was Summer and nobody came.",
+        # seen in real NHS feedback (pxtextmining) before these cases were handled
+        "See Dr quicker",
+        "I fear what they will miss out.",
+        "Pity the Dr's attitude towards patients.",
+        "In October. 2 nurses came",
+        "The Hope Centre was great",
     ],
 )
 def test_name_like_words_stay(text):
