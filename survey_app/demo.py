@@ -21,11 +21,12 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 
 from questionnaires import Instrument, Question, validate_answers
+from survey_app.accounts import add_account
 from survey_app.audit import record_audit
 from survey_app.inbox import inbox_count, submit_response
 from survey_app.keys import WaveKeyStore
 from survey_app.organisations import add_organisation, find_organisation
-from survey_app.storage.models import AuditEvent, Organisation, Wave
+from survey_app.storage.models import Account, AuditEvent, Organisation, Wave
 from survey_app.waves import PublishedWave, find_published_wave, open_wave
 
 DEFAULT_SEED = 2020  # the year of the London Workforce Race Strategy
@@ -81,6 +82,8 @@ class DemoReport:
     responses_per_wave: int
     seed: int
     waves: list[DemoWave] = field(default_factory=list)
+    # Demo staff accounts: email -> first password (None when the account already existed).
+    accounts: dict[str, str | None] = field(default_factory=dict)
 
     def describe(self) -> str:
         lines = [
@@ -92,6 +95,9 @@ class DemoReport:
             lines.append(
                 f"  {wave.slug:<30} {state:<6} {wave.instrument_id:<24} {wave.organisation_slug:<12} {wave.link}"
             )
+        for email, password in self.accounts.items():
+            shown = f"password {password} (shown once)" if password else "existing account ('survey-app user password' resets it)"
+            lines.append(f"  staff sign-in at /staff/login: {email:<28} {shown}")
         lines.append("run 'survey-app mix' to move them from the inbox into sealed parts")
         return "\n".join(lines)
 
@@ -650,6 +656,22 @@ def _add_responses(connection: Connection, wave: PublishedWave, responses: int, 
     return added
 
 
+# One account per staff role, so the dashboard, the guardian's workspace and the release reports
+# can be tried at once; scoped to the demo organisations only.
+DEMO_ACCOUNTS = (("edi", "edi-lead@demo.example"), ("ftsu", "guardian@demo.example"), ("admin", "admin@demo.example"))
+
+
+def _ensure_demo_accounts(connection: Connection) -> dict[str, str | None]:
+    existing = set(connection.execute(select(Account.email)).scalars())
+    accounts: dict[str, str | None] = {}
+    for role, email in DEMO_ACCOUNTS:
+        if email in existing:
+            accounts[email] = None
+            continue
+        accounts[email] = add_account(connection, email, role, [DEMO_ORGANISATION_SLUG, DEMO_REGION_SLUG])
+    return accounts
+
+
 def run_demo(
     engine: Engine,
     key_store: WaveKeyStore,
@@ -689,6 +711,7 @@ def run_demo(
                     waiting_in_inbox=inbox_count(connection, published.id),
                 )
             )
+        accounts = _ensure_demo_accounts(connection)
         record_audit(
             connection,
             "cli",
@@ -704,4 +727,5 @@ def run_demo(
         responses_per_wave=responses,
         seed=seed,
         waves=waves,
+        accounts=accounts,
     )
