@@ -114,6 +114,7 @@ _ROLE_WORDS = frozenset(
     Must Said Told Asked Called Named Never Always Again Once Twice Maybe Perhaps Really Very Too
     """.split()
 )
+"""Capitalised words that are never part of a person's name (so never a surname after a given name)."""
 _PLACE_WORDS = frozenset(
     w.lower()
     for w in """
@@ -122,12 +123,7 @@ _PLACE_WORDS = frozenset(
     """.split()
 )
 """Words that follow a name-like word in the names of places ("Hope Centre"): never taken as a surname."""
-"""Capitalised words that are never part of a person's name (so never a surname after a given name)."""
 
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December",
-)
 _MONTH_RE = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
@@ -208,7 +204,6 @@ def nhs_number_is_valid(number: str) -> bool:
 # --- structured patterns -----------------------------------------------------------------------
 
 _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_SEP = r"[ \t\-.]?"
 _PHONE = re.compile(
     r"(?<![\w+])(?:\(?(?:\+|00)\s?44\)?[ \t\-.]?(?:\(0\)[ \t\-.]?)?|\(?0)"
     r"(?:\d[ \t\-.)]{0,2}){8,10}\d(?![\d])"
@@ -294,10 +289,6 @@ _TOKEN = re.compile(r"[A-Za-z\u00C0-\u024F]+(?:['\u2019\-][A-Za-z\u00C0-\u024F]+
 _SENTENCE_END = re.compile(r"[.!?\n:;\"\u201c\u201d()]\s*$")
 
 
-def _is_cap(word: str) -> bool:
-    return word[:1].isupper() and not word.isupper() or (word.isupper() and len(word) > 1 and False)
-
-
 def _strip_possessive(word: str) -> str:
     for suffix in ("'s", "\u2019s"):
         if word.lower().endswith(suffix):
@@ -332,7 +323,7 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
         if low in PROTECTED_WORDS or low in _ROLE_WORDS_LOWER or low in _TITLE_SET or low in _PLACE_WORDS:
             return False
         if not (w[:1].isupper() and not w.isupper()):
-            return len(w) > 2 and w.isupper() and False
+            return False
         # only separated by a single space from the previous token
         gap = text[tokens[k - 1][1] : tokens[k][0]]
         return gap in (" ", "\u00a0") and not tokens[k - 1][2].lower().endswith(("'s", "\u2019s"))
