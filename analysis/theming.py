@@ -5,8 +5,7 @@ data package (a regular-expression tokeniser, the Snowball stemmer, bigram collo
 
 Pipeline (`theme_texts`):
 
-1. **Tokenise and stem.** Redaction placeholders (`[NAME]`, `[WARD]`, ...) and hand masks
-   (`xxxx`) are dropped; words are
+1. **Tokenise and stem.** Redaction placeholders (`[NAME]`, `[WARD]`, ...) are dropped; words are
    lower-cased, split by `nltk.tokenize.RegexpTokenizer` and stemmed by `SnowballStemmer("english")`.
    Stop words are scikit-learn's `ENGLISH_STOP_WORDS` *less* the negations (`no`, `not`, `nothing`,
    `none`, `never`, ...): "nothing to improve" is itself a theme of feedback. Each stem keeps its most
@@ -92,8 +91,6 @@ __all__ = [
 NEGATIONS = frozenset({"no", "not", "nothing", "none", "never", "nobody", "noone", "cannot", "cant", "nor"})
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) - NEGATIONS
 PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*\]")
-_MASK = re.compile(r"x{2,}")
-"""Words made only of x ("xxxx"): redaction by hand in the source data, not content."""
 STABILITY_TOLERANCE = 0.2
 SELECTION_SAMPLE = 2500
 SUBSAMPLE_FRACTION = 0.8
@@ -146,7 +143,7 @@ def tokenise(texts: Sequence[str]) -> Tokenised:
         for word in _words(text):
             stem = _stem(word)
             stems_all.append(stem)
-            if (word in STOP_WORDS or len(word) < 2 or _MASK.fullmatch(word)) and word not in NEGATIONS:
+            if (word in STOP_WORDS or len(word) < 2) and word not in NEGATIONS:
                 continue
             if stems_content and previous is not None:
                 pair_counts.setdefault((stems_content[-1], stem), Counter())[f"{previous} {word}"] += 1
