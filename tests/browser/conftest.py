@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +72,33 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> Non
     raise RuntimeError(f"the server did not start:\n{log.read_text()}")
 
 
+@contextmanager
+def running_server(env: dict[str, str], folder: Path, cwd: Path) -> Iterator[str]:
+    """`survey-app serve` on a free port with this environment, logging to folder/server.log;
+    yields its base URL and stops it afterwards."""
+    port = _free_port()
+    log = folder / "server.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [SURVEY_APP, "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=cwd,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(f"{base_url}/healthz", process, log)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     folder = tmp_path_factory.mktemp("browser")
@@ -88,27 +116,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         _cli(operator, "wave", "open", "--instrument", instrument, "--org", "barts", "--slug", slug)
 
     web = {name: value for name, value in operator.items() if name != "SURVEY_KEY_FILE"}
-    port = _free_port()
-    log = folder / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [SURVEY_APP, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=web,
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(f"{base_url}/healthz", process, log)
-        yield Server(base_url, slugs, log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with running_server(web, folder, cwd=ROOT) as base_url:
+        yield Server(base_url, slugs, folder / "server.log")
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ without it, as in production.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from survey_app.config import Settings
 from survey_app.keys import write_secret_file
 from survey_app.storage.database import engine_for, upgrade
 
-from tests.browser.conftest import ROOT, SURVEY_APP, _free_port, _wait_until_up
+from tests.browser.conftest import ROOT, running_server
 from tests.survey_app import released_wave as rw
 
 pytestmark = pytest.mark.browser
@@ -54,28 +53,9 @@ def dashboard_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashb
     engine_for(url).dispose()
     web = {name: value for name, value in os.environ.items() if name != "SURVEY_KEY_FILE"}
     web.update(DATABASE_URL=url, SURVEY_CASE_KEY_FILE=str(case))
-    port = _free_port()
-    log = folder / "server.log"
-    with log.open("wb") as output:
-        # Run from the temporary folder, so staff sessions (files under ./var) stay there.
-        process = subprocess.Popen(
-            [SURVEY_APP, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=web,
-            cwd=folder,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(f"{base_url}/healthz", process, log)
+    # Run from the temporary folder, so staff sessions (files under ./var) stay there.
+    with running_server(web, folder, cwd=folder) as base_url:
         yield DashboardServer(base_url)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def axe_violations(page: Page) -> list[dict[str, object]]:
