@@ -91,6 +91,13 @@ class Column:
             return self._index >= 0
         return self.chosen.any(axis=1)
 
+    def values(self) -> list[int | list[int] | None]:
+        """Each respondent's answer: a code (single choice), a list of codes (multiple), or None."""
+        if self._index is not None:
+            return np.asarray([*self.codes, None], dtype=object)[self._index].tolist()
+        codes = np.asarray(self.codes, dtype=object)
+        return [codes[row].tolist() or None for row in self.chosen]
+
     def chosen_any(self, codes: Iterable[int]) -> np.ndarray:
         """True for respondents who chose any of `codes`."""
         wanted = set(codes)

@@ -2,20 +2,23 @@
 
     .venv/bin/pip install -e '.[bench]'          # pandas, for the comparison only
     .venv/bin/python bench/indicators.py [--responses 1000000] [--database-url URL] [--format json]
+                                         [--parts records|json]
 
 What is measured, for a `bank-temporary-workers` wave of a region with three member organisations
 (so every breakdown of the release exists: total, ethnic category and heading, BME/White, worker
 type, occupation heading, organisation, ethnic heading x worker type):
 
 1. **open parts**: the release opening every sealed closed-answer part (`open_closed_parts`: read,
-   AES-GCM open, JSON decode), the real path.
-2. **indicator computation**: what the release does with the opened answers before storing
-   anything: `build_columns` + `build_breakdowns` + the derived WRES and companion measures +
-   `publish_tables` (counting every measure by every breakdown and joint disclosure control).
-   Goal: under 2 s. Timed inside the real `release_wave`, by wrapping those four functions.
+   AES-GCM open, gather the fixed-size records into one array; `--parts json` fills the wave as a
+   wave opened before records, whose JSON parts are decoded and converted here), the real path.
+2. **indicator computation**: what the release does with the opened records before storing
+   anything: one column per question from the records (`ClosedPartLayout.columns`, reported as
+   `build_columns`) + `build_breakdowns` + the derived WRES and companion measures + `publish_tables`
+   (counting every measure by every breakdown and joint disclosure control). Goal: under 2 s. Timed
+   inside the real `release_wave`, by wrapping those four functions.
 3. **pandas**: a straightforward pandas computation of the same indicator figures (count and base
-   of wres5-8 for every group of every breakdown) from the same opened answers in the same run, with
-   and without building the DataFrame. The figures must agree with every shown (not withheld, not
+   of wres5-8 for every group of every breakdown) from the same opened records in the same run, with
+   and without building the DataFrame (mapping each record field to its answer code). The figures must agree with every shown (not withheld, not
    held-over) published cell: the script stops with an error if one does not.
 4. **serve**: `survey_app.indicators.wave_indicators` reading the published tables (the dashboard
    overview is this call, by bme_white), cold (first call) and warm (median of repeated calls).
@@ -24,8 +27,8 @@ type, occupation heading, organisation, ethnic heading x worker type):
 How the wave is filled: answers are drawn with numpy (ethnic mix of the London NHS workforce, WRES
 rates of London 2018 by BME/White, worse for temporary workers, routing respected), and each
 response's closed answers are sealed exactly as the mixer seals a closed-answer part
-(`seal_with_key` under the wave's data key, `part_context("closed_answers", wave)`, padded to
-`closed_part_size`) and inserted straight into `closed_answer_part` (COPY on PostgreSQL). One million
+(`ClosedPartFormat.plaintext`, `seal_with_key` under the wave's data key,
+`part_context("closed_answers", wave)`, padded to the wave's one part size) and inserted straight into `closed_answer_part` (COPY on PostgreSQL). One million
 web submissions through the inbox and mixer would take hours and measure nothing this benchmark is
 about; everything from opening the parts on is the real release path. The microdata step of the
 release (k-anonymity) also runs and its time is reported, but it is not part of the goal.
@@ -46,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import create_engine, insert, text, update
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,11 +62,12 @@ from survey_app.config import Settings  # noqa: E402
 from survey_app.demo import LONDON_ETHNICITY_WEIGHTS, TEMPORARY_WORKER_SHIFT, WRES_LONDON_2018  # noqa: E402
 from survey_app.indicators import BY_CHOICES, wave_indicators  # noqa: E402
 from survey_app.keys import WaveKeyStore, write_secret_file  # noqa: E402
-from survey_app.mixer import closed_part_size, part_context  # noqa: E402
+from survey_app.closed_parts import COLUMNAR_FORMAT, JSON_FORMAT, ClosedPartFormat, ClosedPartLayout  # noqa: E402
+from survey_app.mixer import part_context  # noqa: E402
 from survey_app.organisations import add_organisation  # noqa: E402
 from survey_app.sealing import WaveKeys, seal_with_key  # noqa: E402
 from survey_app.storage.database import engine_for, normalise_url, upgrade  # noqa: E402
-from survey_app.storage.models import ClosedAnswerPart, random_id  # noqa: E402
+from survey_app.storage.models import ClosedAnswerPart, Wave, random_id  # noqa: E402
 from survey_app.waves import find_wave, open_wave, wave_instrument  # noqa: E402
 
 WAVE = "bench-bank"
@@ -167,18 +171,10 @@ def _multiple(question: Question, rng: np.random.Generator, n: int, shown: np.nd
     return picks
 
 
-def seal_parts(answers: list[dict[str, Any]], keys: WaveKeys, wave_id: str, size: int) -> list[bytes]:
+def seal_parts(answers: list[dict[str, Any]], keys: WaveKeys, wave_id: str, closed_format: ClosedPartFormat) -> list[bytes]:
     """Each response's closed answers sealed as the mixer seals a closed-answer part."""
     context = part_context("closed_answers", wave_id)
-    return [
-        seal_with_key(
-            keys.data_key,
-            json.dumps({"answers": a}, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode(),
-            context,
-            size,
-        )
-        for a in answers
-    ]
+    return [seal_with_key(keys.data_key, closed_format.plaintext(a), context, closed_format.padded_size) for a in answers]
 
 
 def insert_parts(url: str, wave_id: str, sealed: list[bytes]) -> None:
@@ -198,7 +194,7 @@ def insert_parts(url: str, wave_id: str, sealed: list[bytes]) -> None:
         connection.execute(insert(ClosedAnswerPart), [{"id": random_id(), "wave_id": wave_id, "sealed": s} for s in sealed])
 
 
-def fill_wave(settings: Settings, responses: int, seed: int) -> dict[str, Any]:
+def fill_wave(settings: Settings, responses: int, seed: int, part_format: int) -> dict[str, Any]:
     upgrade(settings.database_url)
     engine = engine_for(settings.database_url)
     key_store = WaveKeyStore(settings.key_file)
@@ -207,9 +203,10 @@ def fill_wave(settings: Settings, responses: int, seed: int) -> dict[str, Any]:
         for number, name in enumerate(MEMBERS):
             add_organisation(connection, name, f"bench-member-{number}", "bench-ics")
         wave_id = open_wave(connection, key_store, INSTRUMENT, "bench-ics", WAVE)
+        connection.execute(update(Wave).where(Wave.id == wave_id).values(closed_part_format=part_format))
         instrument = wave_instrument(connection, wave_id)
     keys = key_store.load(wave_id)
-    size = closed_part_size(instrument)
+    closed_format = ClosedPartFormat(instrument, part_format)
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
     checked = False
@@ -220,14 +217,18 @@ def fill_wave(settings: Settings, responses: int, seed: int) -> dict[str, Any]:
                 _, errors = validate_answers(instrument, a)
                 assert not errors, errors
             checked = True
-        insert_parts(settings.database_url, wave_id, seal_parts(answers, keys, wave_id, size))
-    return {"fill_seconds": round(time.perf_counter() - started, 1), "part_bytes": size}
+        insert_parts(settings.database_url, wave_id, seal_parts(answers, keys, wave_id, closed_format))
+    return {
+        "fill_seconds": round(time.perf_counter() - started, 1),
+        "part_format": "records" if part_format == COLUMNAR_FORMAT else "json",
+        "part_bytes": closed_format.padded_size,
+    }
 
 
 # --- measuring the release ----------------------------------------------------------------------
 
-def timed_release(settings: Settings) -> tuple[dict[str, Any], list[dict[str, Any]], Instrument]:
-    """The real release_wave, with its steps timed; returns figures, the opened answers, the instrument."""
+def timed_release(settings: Settings) -> tuple[dict[str, Any], np.ndarray, Instrument]:
+    """The real release_wave, with its steps timed; returns figures, the opened records, the instrument."""
     engine = engine_for(settings.database_url)
     with engine.connect() as connection:
         wave = find_wave(connection, WAVE)
@@ -238,8 +239,9 @@ def timed_release(settings: Settings) -> tuple[dict[str, Any], list[dict[str, An
     captured: dict[str, Any] = {}
     originals = {
         name: getattr(release_module, name)
-        for name in ("open_closed_parts", "build_columns", "indicator_measures", "build_breakdowns", "publish_tables", "_microdata")
+        for name in ("open_closed_parts", "indicator_measures", "build_breakdowns", "publish_tables", "_microdata")
     }
+    build_columns = ClosedPartLayout.columns
 
     def wrap(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def timed(*args: Any, **kwargs: Any) -> Any:
@@ -254,6 +256,8 @@ def timed_release(settings: Settings) -> tuple[dict[str, Any], list[dict[str, An
 
     for name, function in originals.items():
         setattr(release_module, name, wrap(name, function))
+    # Turning the opened records into one column per question: part of the indicator computation.
+    ClosedPartLayout.columns = wrap("build_columns", build_columns)  # type: ignore[method-assign]
     try:
         started = time.perf_counter()
         report = release_module.release_wave(engine, wave.id, keys, settings)
@@ -261,6 +265,7 @@ def timed_release(settings: Settings) -> tuple[dict[str, Any], list[dict[str, An
     finally:
         for name, function in originals.items():
             setattr(release_module, name, function)
+        ClosedPartLayout.columns = build_columns  # type: ignore[method-assign]
     indicator = sum(timings[n] for n in ("build_columns", "indicator_measures", "build_breakdowns", "publish_tables"))
     figures = {
         "open_parts_seconds": round(timings["open_closed_parts"], 2),
@@ -278,12 +283,23 @@ def timed_release(settings: Settings) -> tuple[dict[str, Any], list[dict[str, An
 
 # --- pandas, the straightforward way --------------------------------------------------------------
 
-def pandas_figures(answers: list[dict[str, Any]], instrument: Instrument, white_codes: tuple[int, ...]) -> tuple[dict, dict[str, float]]:
-    """(table, group, measure) -> (count, base) for wres5-8, computed with plain pandas."""
+def pandas_figures(records: np.ndarray, instrument: Instrument, white_codes: tuple[int, ...]) -> tuple[dict, dict[str, float]]:
+    """(table, group, measure) -> (count, base) for wres5-8, computed with plain pandas from the opened
+    records: a column per question holding 1 + the chosen option's position (0: not answered), mapped
+    to the option's code (NaN: not answered)."""
     import pandas as pd
 
     started = time.perf_counter()
-    frame = pd.DataFrame.from_records(answers, columns=["q14a", "q14b", "q14c", "q15", "q16b", "q28", "tw_worker_type", "q35", "main_organisation"])
+    wanted = ["q14a", "q14b", "q14c", "q15", "q16b", "q28", "tw_worker_type", "q35", "main_organisation"]
+    positions = pd.DataFrame({question: records[question] for question in wanted})
+    frame = pd.DataFrame(
+        {
+            question: positions[question].map(
+                {j + 1: option.code for j, option in enumerate(instrument.questions[question].options)}
+            )
+            for question in wanted
+        }
+    )
     built = time.perf_counter()
     ethnicity = instrument.questions["q28"]
     hierarchy = instrument.hierarchies["ethnicity"]
@@ -394,7 +410,7 @@ def database(url_or_none: str | None, folder: str) -> Iterator[str]:
         admin.dispose()
 
 
-def run(responses: int, url_or_none: str | None, seed: int) -> dict[str, Any]:
+def run(responses: int, url_or_none: str | None, seed: int, part_format: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         kek, case = Path(folder) / "kek.key", Path(folder) / "case.key"
         write_secret_file(kek)
@@ -402,7 +418,7 @@ def run(responses: int, url_or_none: str | None, seed: int) -> dict[str, Any]:
         for url in database(url_or_none, folder):
             settings = Settings(database_url=url, key_file=kek, case_key_file=case)
             figures: dict[str, Any] = {"responses": responses, "database": make_url(url).get_backend_name()}
-            figures.update(fill_wave(settings, responses, seed))
+            figures.update(fill_wave(settings, responses, seed, part_format))
             engine_for(url).dispose()
             release_figures, answers, instrument = timed_release(settings)
             figures.update(release_figures)
@@ -432,8 +448,14 @@ def main() -> None:
     parser.add_argument("--database-url", help="a PostgreSQL server URL; a fresh database is made on it and dropped after")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument(
+        "--parts",
+        choices=["records", "json"],
+        default="records",
+        help="closed-answer part format: records (waves opened now) or json (waves opened before records)",
+    )
     args = parser.parse_args()
-    figures = run(args.responses, args.database_url, args.seed)
+    figures = run(args.responses, args.database_url, args.seed, COLUMNAR_FORMAT if args.parts == "records" else JSON_FORMAT)
     if args.format == "json":
         print(json.dumps(figures, indent=2))
         return

@@ -14,12 +14,14 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, Engine, delete, insert, select
 
 from questionnaires import Instrument
+from survey_app.closed_parts import ClosedPartFormat, ClosedPartLayout
 from survey_app.inbox import inbox_context
 from survey_app.keys import organisation_case_key
-from survey_app.sealing import WaveKeys, bucket_size, open_sealed_box, open_with_key, seal_with_key
+from survey_app.sealing import WaveKeys, open_many_with_key, open_sealed_box, open_with_key, seal_with_key
 from survey_app.storage.models import (
     ClosedAnswerPart,
     ConcernPart,
@@ -45,20 +47,6 @@ class MixReport:
     responses_mixed: int = 0
     waiting_in_inbox: int = 0
     parts: dict[str, int] = field(default_factory=lambda: {"closed_answers": 0, "testimony": 0, "concern": 0})
-
-
-def closed_part_size(instrument: Instrument) -> int:
-    """One padded size for every closed-answer part of a wave: the size of every question answered.
-
-    With a single size, how many questions someone answered cannot be matched to anything else.
-    """
-    everything: dict[str, Any] = {}
-    for question in instrument.questions.values():
-        if question.is_free_text or question.id in instrument.testimony_attributes:
-            continue
-        codes = sorted(question.codes) or [0]
-        everything[question.id] = codes if question.type == "multiple" else max(codes, key=lambda c: len(str(c)))
-    return bucket_size(len(_encode({"answers": everything})))
 
 
 def _encode(document: dict[str, Any]) -> bytes:
@@ -103,11 +91,11 @@ def mix_wave(
     """Mix every full batch waiting for one wave. Leaves fewer than `batch_size` responses waiting."""
     with engine.connect() as connection:
         wave = connection.execute(
-            select(Wave.slug, Wave.definition, Wave.organisation_id).where(Wave.id == wave_id)
+            select(Wave.slug, Wave.definition, Wave.organisation_id, Wave.closed_part_format).where(Wave.id == wave_id)
         ).one()
     instrument = instrument_from_definition(wave_id, wave.definition)
     report = MixReport(wave_slug=wave.slug)
-    closed_size = closed_part_size(instrument)
+    closed_format = ClosedPartFormat(instrument, wave.closed_part_format)
     while True:
         # Read without a write lock, open and re-seal outside any transaction, then write briefly.
         with engine.connect() as connection:
@@ -123,7 +111,7 @@ def mix_wave(
             if len(ids) >= CHUNK + batch_size:
                 ids = ids[:CHUNK]
             rows = connection.execute(select(InboxItem.id, InboxItem.sealed).where(InboxItem.id.in_(ids))).all()
-        _mix_batch(engine, wave_id, wave.organisation_id, instrument, keys, case_secret, rows, closed_size, report)
+        _mix_batch(engine, wave_id, wave.organisation_id, instrument, keys, case_secret, rows, closed_format, report)
 
 
 def _mix_batch(
@@ -134,7 +122,7 @@ def _mix_batch(
     keys: WaveKeys,
     case_secret: bytes,
     rows: list[Any],
-    closed_size: int,
+    closed_format: ClosedPartFormat,
     report: MixReport,
 ) -> None:
     closed: list[bytes] = []
@@ -146,7 +134,12 @@ def _mix_batch(
         parts = split_response(instrument, document["answers"], document.get("receipt"))
         if parts.closed is not None:
             closed.append(
-                seal_with_key(keys.data_key, _encode(parts.closed), part_context("closed_answers", wave_id), closed_size)
+                seal_with_key(
+                    keys.data_key,
+                    closed_format.plaintext(parts.closed["answers"]),
+                    part_context("closed_answers", wave_id),
+                    closed_format.padded_size,
+                )
             )
         if parts.testimony is not None:
             testimonies.append(seal_with_key(keys.data_key, _encode(parts.testimony), part_context("testimony", wave_id)))
@@ -184,11 +177,12 @@ def _insert_parts(connection: Connection, wave_id: str, organisation_id: str, cl
         )
 
 
-def open_closed_parts(connection: Connection, wave_id: str, keys: WaveKeys) -> list[dict[str, Any]]:
-    """Every closed-answer part of a wave, opened (for the release job and for tests)."""
-    sealed = connection.execute(select(ClosedAnswerPart.sealed).where(ClosedAnswerPart.wave_id == wave_id)).scalars()
-    context = part_context("closed_answers", wave_id)
-    return [json.loads(open_with_key(keys.data_key, bytes(s), context))["answers"] for s in sealed]
+def open_closed_parts(connection: Connection, wave_id: str, keys: WaveKeys, layout: ClosedPartLayout) -> np.ndarray:
+    """Every closed-answer part of a wave, opened into one array of records (`layout.columns` reads it)."""
+    sealed = connection.execute(
+        select(ClosedAnswerPart.sealed).where(ClosedAnswerPart.wave_id == wave_id).execution_options(yield_per=CHUNK)
+    ).scalars()
+    return layout.records(open_many_with_key(keys.data_key, sealed, part_context("closed_answers", wave_id)))
 
 
 def open_testimony_parts(connection: Connection, wave_id: str, keys: WaveKeys) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ import json
 import logging
 import secrets
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -22,9 +22,10 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from analysis.indicators import indicator_measures
 from analysis.kanonymity import GeneralisationHierarchy, NotAnonymisableError, k_anonymise
-from analysis.tables import PublishedCell as Cell, publish_tables
+from analysis.tables import Column, PublishedCell as Cell, publish_tables
 from questionnaires import Instrument
-from survey_app.breakdowns import build_breakdowns, build_columns
+from survey_app.breakdowns import build_breakdowns
+from survey_app.closed_parts import ClosedPartLayout
 from survey_app.config import Settings
 from survey_app.keys import WaveKeyStore
 from survey_app.mixer import open_closed_parts, part_context
@@ -155,7 +156,8 @@ def _previous_release(connection: Connection, wave_id: str, keys: WaveKeys) -> P
 
 def _microdata(
     instrument: Instrument,
-    answers: Sequence[dict[str, Any]],
+    columns: Mapping[str, Column],
+    count: int,
     k: int,
     min_levels: dict[str, int],
 ) -> tuple[MicrodataReport, dict[str, Any] | None]:
@@ -174,13 +176,18 @@ def _microdata(
         hierarchy = instrument.hierarchies.get(question.quasi_identifier or "")
         codes = {o.code: list(hierarchy.codes[o.code]) if hierarchy else [] for o in question.options}
         hierarchies.append(GeneralisationHierarchy.from_code_labels(question.quasi_identifier or question.breakdown or question.id, codes))
+    def values(question_id: str) -> list[Any]:
+        column = columns.get(question_id)
+        return column.values() if column is not None else [None] * count
+
     records = np.stack(
-        [h.encode([a.get(q.id) for a in answers]) for h, q in zip(hierarchies, quasi)], axis=1
-    ) if answers else np.zeros((0, len(quasi)), dtype=np.int64)
+        [h.encode(values(q.id)) for h, q in zip(hierarchies, quasi)], axis=1
+    ) if count else np.zeros((0, len(quasi)), dtype=np.int64)
     sensitive_questions = [q for q in instrument.questions.values() if q.sensitive_codes]
-    sensitive = np.array(
-        [[a.get(q.id) in q.sensitive_codes for q in sensitive_questions] for a in answers], dtype=bool
-    ).reshape(len(answers), len(sensitive_questions))
+    sensitive = np.zeros((count, len(sensitive_questions)), dtype=bool)
+    for j, question in enumerate(sensitive_questions):
+        if question.id in columns:
+            sensitive[:, j] = columns[question.id].chosen_any(question.sensitive_codes)
     try:
         result = k_anonymise(
             records,
@@ -191,11 +198,12 @@ def _microdata(
             min_levels={name: level for name, level in min_levels.items() if name in {h.name for h in hierarchies}},
         )
     except NotAnonymisableError as error:
-        return MicrodataReport(published=False, reason=str(error), records=len(answers), k=k), None
+        return MicrodataReport(published=False, reason=str(error), records=count, k=k), None
     reported = [q for q in instrument.questions.values() if q.id in REPORTED_QUESTIONS or q.sensitive_codes]
+    reported_values = [values(q.id) for q in reported]
     kept = result.kept_indices
     rows = [
-        [*labels, *[answers[i].get(q.id) for q in reported]]
+        [*labels, *[answers[i] for answers in reported_values]]
         for i, labels in zip(kept.tolist(), result.labelled_records())
     ]
     # Rows in a random order: the order the parts were read in says nothing, but keep it that way.
@@ -203,7 +211,7 @@ def _microdata(
     columns = [q.id for q in quasi] + [q.id for q in reported]
     report = MicrodataReport(
         published=True,
-        records=len(answers),
+        records=count,
         records_suppressed=result.suppressed,
         k=k,
         k_achieved=result.k_achieved,
@@ -284,11 +292,13 @@ def release_wave(engine: Engine, wave_id: str, keys: WaveKeys, settings: Setting
         if wave.keys_destroyed:
             raise ReleaseError(f"wave {wave.slug} has been retired: its keys are destroyed, so no later release is possible")
         instrument = instrument_from_definition(wave_id, wave.definition)
-        answers = open_closed_parts(connection, wave_id, keys)
+        layout = ClosedPartLayout.of(instrument)
+        records = open_closed_parts(connection, wave_id, keys, layout)
         number, previous_cells, previous_bases, previous_levels = _previous_release(connection, wave_id, keys)
-    columns = build_columns(instrument, answers)
+    responses = len(records)
+    columns = layout.columns(records)
     measures = list(columns.values()) + indicator_measures(columns)
-    breakdowns, relations = build_breakdowns(instrument, answers, settings.white_codes, columns)
+    breakdowns, relations = build_breakdowns(instrument, columns, responses, settings.white_codes)
     cells, tables, reference_bases = publish_tables(
         measures, breakdowns, relations, settings.min_cell, previous_cells, previous_bases
     )
@@ -297,12 +307,12 @@ def release_wave(engine: Engine, wave_id: str, keys: WaveKeys, settings: Setting
         json.dumps([[*key, base] for key, base in reference_bases.items()]).encode(),
         _state_context(wave_id),
     )
-    microdata_report, microdata = _microdata(instrument, answers, settings.k_anonymity, previous_levels)
+    microdata_report, microdata = _microdata(instrument, columns, responses, settings.k_anonymity, previous_levels)
     report = ReleaseReport(
         wave=wave.slug,
         release=number + 1,
         final=final,
-        responses=len(answers),
+        responses=responses,
         cells_published=tables.cells_published,
         cells_withheld_primary=tables.cells_withheld_primary,
         cells_withheld_complementary=tables.cells_withheld_complementary,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
@@ -128,6 +129,17 @@ def seal_with_key(key: bytes, plaintext: bytes, context: bytes, size: int | None
 def open_with_key(key: bytes, sealed: bytes, context: bytes) -> bytes:
     try:
         return unpad(AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context))
+    except InvalidTag:
+        raise SealingError("the ciphertext does not open with this key and context") from None
+
+
+def open_many_with_key(key: bytes, sealed: Iterable[bytes], context: bytes) -> Iterator[bytes]:
+    """`open_with_key` over many ciphertexts under one key and context, without a cipher object each."""
+    cipher = AESGCM(key)
+    try:
+        for box in sealed:
+            box = bytes(box)
+            yield unpad(cipher.decrypt(box[:NONCE_BYTES], box[NONCE_BYTES:], context))
     except InvalidTag:
         raise SealingError("the ciphertext does not open with this key and context") from None
 

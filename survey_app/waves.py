@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from questionnaires import Instrument, load_instrument, parse_instrument
+from survey_app.closed_parts import COLUMNAR_FORMAT
 from survey_app.keys import WaveKeyStore
 from survey_app.organisations import SLUG_PATTERN, find_organisation, member_names, organisation_terms
 from survey_app.sealing import generate_wave_keys
@@ -94,6 +95,7 @@ def open_wave(
                     public_key=keys.public_key,
                     opened_on=dt.date.today(),
                     keys_destroyed=False,
+                    closed_part_format=COLUMNAR_FORMAT,
                 )
             )
     except IntegrityError:

@@ -58,6 +58,9 @@ class Wave(SQLModel, table=True):
     keys_destroyed: bool = False
     # Staff eligible to answer, as an administrator entered it: gives the response rate.
     eligible_headcount: int | None = None
+    # How closed-answer parts are sealed (survey_app/closed_parts.py): 2 records, 1 JSON (waves opened
+    # before records existed). A wave keeps its format to the end, so its parts never differ in size.
+    closed_part_format: int = Field(default=2, sa_column_kwargs={"server_default": "1"})
 
 
 class InboxItem(SQLModel, table=True):

@@ -5,15 +5,18 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from questionnaires import Instrument, validate_answers
+from survey_app.closed_parts import ClosedPartLayout
 from survey_app.config import Settings
 from survey_app.keys import WaveKeyStore
+from survey_app.mixer import open_closed_parts
+from survey_app.sealing import WaveKeys
 from survey_app.organisations import add_organisation, find_organisation
 from survey_app.storage.database import engine_for
 from survey_app.storage.models import SQLModel
-from survey_app.waves import open_wave
+from survey_app.waves import open_wave, wave_instrument
 
 
 def web_settings(settings: Settings) -> Settings:
@@ -83,3 +86,9 @@ def sign_in(client: Any, email: str, password: str = STAFF_PASSWORD) -> Any:
     )
     assert response.status_code in (302, 303), f"sign-in failed for {email}: {response.status_code}"
     return response
+
+
+def opened_closed_answers(connection: Connection, wave_id: str, keys: WaveKeys) -> list[dict[str, Any]]:
+    """Every closed-answer part of a wave, opened as the release opens them, as answers again."""
+    layout = ClosedPartLayout.of(wave_instrument(connection, wave_id))
+    return layout.answers(open_closed_parts(connection, wave_id, keys, layout))

@@ -15,12 +15,13 @@ from survey_app.config import Settings
 from survey_app.demo import DEMO_ORGANISATION_SLUG, WRES_LONDON_2018, DemoError, run_demo
 from survey_app.inbox import inbox_context, inbox_count
 from survey_app.keys import WaveKeyStore
-from survey_app.mixer import open_closed_parts
 from survey_app.organisations import add_organisation
 from survey_app.sealing import open_sealed_box
 from survey_app.storage.database import engine_for
 from survey_app.storage.models import AuditEvent, InboxItem, Organisation, Wave
 from survey_app.waves import close_wave, find_wave, wave_instrument
+
+from tests.survey_app.helpers import opened_closed_answers
 
 DEMO_INSTRUMENTS = {"nhs-staff-survey", "bank-temporary-workers", "lived-experience"}
 
@@ -207,7 +208,7 @@ def test_after_mixing_bme_staff_report_worse_experiences_as_wres_shows(
     for slug in ("demo-nhs-staff-survey", "demo-bank-temporary-workers"):
         identifier = wave_id(engine, slug)
         with engine.connect() as connection:
-            parts = open_closed_parts(connection, identifier, key_store.load(identifier))
+            parts = opened_closed_answers(connection, identifier, key_store.load(identifier))
         assert len(parts) == 300
         figures[slug] = wres_by_group(parts, settings.white_codes)
 

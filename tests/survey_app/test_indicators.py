@@ -372,38 +372,3 @@ def test_trends_flag_the_q15_wording_change_across_2025(settings: Settings, cli_
     wres8 = series[("wres8", "BME")]
     assert [p["question_changed"] for p in wres8] == [False, False]
     assert wres8[1]["change_points"] == pytest.approx(wres8[1]["percent"] - wres8[0]["percent"], abs=1e-6)
-
-
-# --- the release's columns and breakdowns, read in one pass --------------------------------------
-
-def test_build_columns_reads_each_answer_as_column_single_does() -> None:
-    from analysis.tables import Column
-    from questionnaires import load_instrument
-    from survey_app.breakdowns import build_breakdowns, build_columns
-
-    from tests.survey_app.helpers import random_answers
-
-    instrument = load_instrument("bank-temporary-workers").with_organisations(["North Trust", "South Trust"])
-    rng = random.Random(11)
-    answers = [random_answers(instrument, rng) for _ in range(300)]
-    # Values no validated part holds, read as before: equal to a code is that code, anything else no answer.
-    for i, odd in enumerate([True, 1.0, "1", 1.5, 99, None, 0, -1, 2**70]):
-        answers[i]["q14a"] = odd
-    answers[20]["q28"] = 3.0
-    columns = build_columns(instrument, answers)
-    for question_id, column in columns.items():
-        question = instrument.questions[question_id]
-        codes = [o.code for o in question.options]
-        values = [a.get(question_id) for a in answers]
-        expected = Column.multiple(question_id, codes, values) if question.type == "multiple" else Column.single(question_id, codes, values)
-        assert column.codes == expected.codes and np.array_equal(column.chosen, expected.chosen), question_id
-    with_columns, relations = build_breakdowns(instrument, answers, (1, 2, 3, 4), columns)
-    from_answers, same_relations = build_breakdowns(instrument, answers, (1, 2, 3, 4))
-    assert relations == same_relations
-    assert [b.name for b in with_columns] == [
-        "ethnic_category", "ethnic_heading", "bme_white", "worker_type", "occupation_heading", "organisation",
-        "ethnic_heading_x_worker_type",
-    ]
-    for one, other in zip(with_columns, from_answers):
-        assert one.groups == other.groups and np.array_equal(one.membership, other.membership), one.name
-    assert with_columns[0].membership[20] == with_columns[0].groups.index("White - Gypsy or Irish Traveller")

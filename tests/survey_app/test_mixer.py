@@ -12,15 +12,16 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from questionnaires import load_instrument
+from survey_app.closed_parts import ClosedPartLayout
 from survey_app.config import Settings
 from survey_app.inbox import submit_response
 from survey_app.keys import WaveKeyStore, organisation_case_key, read_secret_file
-from survey_app.mixer import mix_wave, open_closed_parts, open_testimony_parts, part_context
+from survey_app.mixer import mix_wave, open_testimony_parts, part_context
 from survey_app.sealing import open_with_key
 from survey_app.storage.database import engine_for
-from survey_app.waves import find_published_wave, find_wave
+from survey_app.waves import find_published_wave, find_wave, wave_instrument
 
-from tests.survey_app.helpers import count_rows, open_test_wave, random_answers
+from tests.survey_app.helpers import count_rows, open_test_wave, opened_closed_answers, random_answers
 
 SENTINEL = "Zebra-Quartz-7731 the sister on Ward Nine"
 
@@ -81,7 +82,7 @@ def test_parts_reproduce_the_answers_and_nothing_else(settings: Settings) -> Non
     wave_id, keys, report = _mix(settings, slug)
     assert report.parts == {"closed_answers": 12, "testimony": 12, "concern": 0}
     with engine.connect() as connection:
-        closed = open_closed_parts(connection, wave_id, keys)
+        closed = opened_closed_answers(connection, wave_id, keys)
         testimonies = open_testimony_parts(connection, wave_id, keys)
     expected_closed = sorted(
         (json.dumps({k: v for k, v in r.items() if k != "tw_comments"}, sort_keys=True) for r in responses)
@@ -138,8 +139,12 @@ def test_no_stored_property_pairs_a_testimony_with_its_closed_answers(settings: 
     _submit(engine, slug, _marked_bank_responses(count))
     wave_id, keys, _ = _mix(settings, slug)
 
+    with engine.connect() as connection:
+        layout = ClosedPartLayout.of(wave_instrument(connection, wave_id))
+
     def marker_of_closed(sealed: bytes) -> int:
-        return json.loads(open_with_key(keys.data_key, sealed, part_context("closed_answers", wave_id)))["answers"]["q35"]
+        plaintext = open_with_key(keys.data_key, sealed, part_context("closed_answers", wave_id))
+        return layout.answers(layout.records([plaintext]))[0]["q35"]
 
     def marker_of_testimony(sealed: bytes) -> int:
         document = json.loads(open_with_key(keys.data_key, sealed, part_context("testimony", wave_id)))
