@@ -34,6 +34,8 @@ JSON_FORMAT = 1
 COLUMNAR_FORMAT = 2
 _FORMAT_BYTE = bytes([COLUMNAR_FORMAT])
 _JSON_START = b"{"
+# Records decoded together: about 2 MB of records, which stay in a 2 MiB processor cache.
+DECODE_BLOCK = 16384
 
 
 class ClosedPartError(ValueError):
@@ -124,19 +126,34 @@ class ClosedPartLayout:
         return records
 
     def columns(self, records: np.ndarray) -> dict[str, Column]:
-        """A column per closed question, straight from the records' fixed positions."""
+        """A column per closed question, straight from the records' fixed positions.
+
+        Read a block of records at a time: each field of a block is then read from the processor's
+        cache, where reading one field across every record would pass over the whole array once per
+        question.
+        """
+        n = len(records)
+        index = {q.id: np.empty(n, dtype=np.int32) for q in self.questions if q.type != "multiple"}
+        chosen = {q.id: np.empty((n, len(q.options)), dtype=bool) for q in self.questions if q.type == "multiple"}
+        for start in range(0, n, DECODE_BLOCK):
+            block = records[start : start + DECODE_BLOCK]
+            stop = start + len(block)
+            for question_id, positions in index.items():
+                # Stored as 1 + position, 0 for no answer: position -1.
+                np.subtract(block[question_id], 1, out=positions[start:stop], dtype=np.int32)
+            for question_id, picked in chosen.items():
+                bits = np.unpackbits(block[question_id], axis=1, count=picked.shape[1], bitorder="little")
+                picked[start:stop] = bits.view(bool)
         columns: dict[str, Column] = {}
         for question in self.questions:
             codes = [option.code for option in question.options]
-            field = records[question.id]
-            if question.type == "multiple":
-                bits = np.unpackbits(field, axis=1, count=len(codes), bitorder="little")
-                columns[question.id] = Column(question.id, codes, bits.astype(bool))
+            if question.id in chosen:
+                columns[question.id] = Column(question.id, codes, chosen[question.id])
                 continue
-            index = field.astype(np.int64) - 1
-            if len(index) and int(index.max()) >= len(codes):
+            positions = index[question.id]
+            if n and int(positions.max()) >= len(codes):
                 raise ClosedPartError(f"a closed-answer part has an answer to {question.id} that is not an option")
-            columns[question.id] = Column(question.id, codes, index=index)
+            columns[question.id] = Column(question.id, codes, index=positions)
         return columns
 
     def answers(self, records: np.ndarray) -> list[dict[str, Any]]:
