@@ -97,12 +97,15 @@ class Column:
             return self._index >= 0
         return self.chosen.any(axis=1)
 
-    def values(self) -> list[int | list[int] | None]:
-        """Each respondent's answer: a code (single choice), a list of codes (multiple), or None."""
+    def values(self, rows: np.ndarray | None = None) -> list[int | list[int] | None]:
+        """Each respondent's answer (of `rows`, or all): a code (single choice), a list of codes
+        (multiple), or None."""
         if self._index is not None:
-            return np.asarray([*self.codes, None], dtype=object)[self._index].tolist()
+            index = self._index if rows is None else self._index[rows]
+            return np.asarray([*self.codes, None], dtype=object)[index].tolist()
         codes = np.asarray(self.codes, dtype=object)
-        return [codes[row].tolist() or None for row in self.chosen]
+        chosen = self.chosen if rows is None else self.chosen[rows]
+        return [codes[row].tolist() or None for row in chosen]
 
     def chosen_any(self, codes: Iterable[int]) -> np.ndarray:
         """True for respondents who chose any of `codes`."""

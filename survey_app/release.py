@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import secrets
 from collections import Counter
 from collections.abc import Mapping
@@ -21,7 +22,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from analysis.indicators import indicator_measures
-from analysis.kanonymity import GeneralisationHierarchy, NotAnonymisableError, k_anonymise
+from analysis.kanonymity import MISSING, GeneralisationHierarchy, NotAnonymisableError, k_anonymise
 from analysis.tables import Column, PublishedCell as Cell, publish_tables
 from questionnaires import Instrument
 from survey_app.breakdowns import build_breakdowns
@@ -176,12 +177,8 @@ def _microdata(
         hierarchy = instrument.hierarchies.get(question.quasi_identifier or "")
         codes = {o.code: list(hierarchy.codes[o.code]) if hierarchy else [] for o in question.options}
         hierarchies.append(GeneralisationHierarchy.from_code_labels(question.quasi_identifier or question.breakdown or question.id, codes))
-    def values(question_id: str) -> list[Any]:
-        column = columns.get(question_id)
-        return column.values() if column is not None else [None] * count
-
     records = np.stack(
-        [h.encode(values(q.id)) for h, q in zip(hierarchies, quasi)], axis=1
+        [_raw_indices(h, columns[q.id]) for h, q in zip(hierarchies, quasi)], axis=1
     ) if count else np.zeros((0, len(quasi)), dtype=np.int64)
     sensitive_questions = [q for q in instrument.questions.values() if q.sensitive_codes]
     sensitive = np.zeros((count, len(sensitive_questions)), dtype=bool)
@@ -200,15 +197,16 @@ def _microdata(
     except NotAnonymisableError as error:
         return MicrodataReport(published=False, reason=str(error), records=count, k=k), None
     reported = [q for q in instrument.questions.values() if q.id in REPORTED_QUESTIONS or q.sensitive_codes]
-    reported_values = [values(q.id) for q in reported]
-    kept = result.kept_indices
-    rows = [
-        [*labels, *[answers[i] for answers in reported_values]]
-        for i, labels in zip(kept.tolist(), result.labelled_records())
-    ]
     # Rows in a random order: the order the parts were read in says nothing, but keep it that way.
-    secrets.SystemRandom().shuffle(rows)
-    columns = [q.id for q in quasi] + [q.id for q in reported]
+    order = _secret_permutation(len(result.kept_indices))
+    kept = result.kept_indices[order]
+    labels = [
+        np.asarray(names, dtype=object)[result.generalised[order, c]].tolist()
+        for c, names in enumerate(result.column_labels)
+    ]
+    answers = [columns[q.id].values(kept) if q.id in columns else [None] * len(kept) for q in reported]
+    rows = list(zip(*labels, *answers))  # stored as JSON, where a tuple is a list
+    headings = [q.id for q in quasi] + [q.id for q in reported]
     report = MicrodataReport(
         published=True,
         records=count,
@@ -224,7 +222,19 @@ def _microdata(
         highest_prosecutor_risk=result.max_risk,
         mean_prosecutor_risk=result.mean_risk,
     )
-    return report, {"columns": columns, "rows": rows, "levels": dict(result.levels)}
+    return report, {"columns": headings, "rows": rows, "levels": dict(result.levels)}
+
+
+def _raw_indices(hierarchy: GeneralisationHierarchy, column: Column) -> np.ndarray:
+    """Each respondent's raw index in the hierarchy (MISSING when they did not answer)."""
+    if column.index is None:
+        return hierarchy.encode(column.values())
+    return np.append(hierarchy.encode(column.codes), MISSING)[column.index]
+
+
+def _secret_permutation(length: int) -> np.ndarray:
+    """A uniformly random order drawn from the operating system's secure generator."""
+    return np.argsort(np.frombuffer(os.urandom(8 * length), dtype=np.uint64), kind="stable")
 
 
 def _level_name(instrument: Instrument, hierarchy: str, level: int) -> str:
