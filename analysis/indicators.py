@@ -73,17 +73,20 @@ class Measure:
     yes_codes: tuple[int, ...]
     base_codes: tuple[int, ...] | None = None
 
+    def __post_init__(self) -> None:
+        # A yes is always in the base, so "yes to any question" implies "in the base".
+        if self.base_codes is not None and not set(self.yes_codes) <= set(self.base_codes):
+            raise ValueError(f"measure {self.name}: yes codes must be base codes")
+
     def applies(self, columns: Mapping[str, Column]) -> bool:
         return all(question in columns for question in self.questions)
 
     def column(self, columns: Mapping[str, Column]) -> Column:
-        yes = np.zeros(len(columns[self.questions[0]]), dtype=bool)
-        base = np.zeros_like(yes)
-        for question in self.questions:
-            column = columns[question]
-            yes |= column.chosen_any(self.yes_codes)
-            base |= column.answered if self.base_codes is None else column.chosen_any(self.base_codes)
-        return _flag(self.name, yes, base)
+        """Each respondent's best state over the questions (yes > in the base > neither), as a flag."""
+        state = _state(columns[self.questions[0]], self.yes_codes, self.base_codes)
+        for question in self.questions[1:]:
+            np.maximum(state, _state(columns[question], self.yes_codes, self.base_codes), out=state)
+        return Column(self.name, (YES, NO), index=_INDEX_OF_STATE[state])
 
 
 WRES = (
@@ -139,10 +142,24 @@ COMPANIONS = (
 MEASURES: dict[str, Measure] = {measure.name: measure for measure in (*WRES, *COMPANIONS)}
 
 
-def _flag(name: str, yes: np.ndarray, base: np.ndarray) -> Column:
-    """Code 1 (yes) or 2 (no) for respondents in the base, nothing for the others."""
-    index = np.where(base, np.where(yes, 0, 1), -1)
-    return Column(name, (YES, NO), index=index)
+_NEITHER, _IN_BASE, _YES = 0, 1, 2
+# Position in (YES, NO) of each state; -1 (no answer) for a respondent outside the base.
+_INDEX_OF_STATE = np.array([-1, 1, 0], dtype=np.int8)
+
+
+def _state(column: Column, yes_codes: tuple[int, ...], base_codes: tuple[int, ...] | None) -> np.ndarray:
+    """Each respondent's state for one question: `_YES`, `_IN_BASE` (but not yes) or `_NEITHER`."""
+    def state_of(code: int) -> int:
+        if code in yes_codes:
+            return _YES
+        return _IN_BASE if base_codes is None or code in base_codes else _NEITHER
+
+    if column.index is not None:
+        # The last entry is for position -1: no answer.
+        table = np.array([state_of(code) for code in column.codes] + [_NEITHER], dtype=np.int8)
+        return table[column.index]
+    in_base = column.answered if base_codes is None else column.chosen_any(base_codes)
+    return np.where(column.chosen_any(yes_codes), _YES, np.where(in_base, _IN_BASE, _NEITHER)).astype(np.int8)
 
 
 def wres_measures(columns: Mapping[str, Column]) -> list[Column]:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import resource
 import secrets
 import statistics
@@ -45,6 +46,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -418,10 +420,12 @@ def run(responses: int, url_or_none: str | None, seed: int, part_format: int) ->
         for url in database(url_or_none, folder):
             settings = Settings(database_url=url, key_file=kek, case_key_file=case)
             figures: dict[str, Any] = {"responses": responses, "database": make_url(url).get_backend_name()}
-            figures.update(fill_wave(settings, responses, seed, part_format))
-            engine_for(url).dispose()
+            # Filled in a child process, so this process's peak memory is the release's own.
+            with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as filler:
+                figures.update(filler.submit(fill_wave, settings, responses, seed, part_format).result())
             release_figures, answers, instrument = timed_release(settings)
             figures.update(release_figures)
+            figures["release_peak_memory_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
             computed, pandas_times = pandas_figures(answers, instrument, settings.white_codes)
             figures.update(pandas_times)
             pandas_total = pandas_times["pandas_frame_seconds"] + pandas_times["pandas_groupby_seconds"]

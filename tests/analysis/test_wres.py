@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import binomtest, chi2_contingency
 
-from analysis.indicators import COMPANIONS, MEASURES, WRES, companion_measures, indicator_measures, wres_measures
+from analysis.indicators import COMPANIONS, MEASURES, WRES, Measure, companion_measures, indicator_measures, wres_measures
 from analysis.tables import Column
 from analysis.wres import (
     IndicatorCell,
@@ -74,6 +74,20 @@ def test_missing_answers_are_excluded_from_bases() -> None:
     }
     figures = {name: yes_base(column) for name, column in measures_of(columns).items()}
     assert figures == {"wres5": (2, 4), "wres6": (1, 2), "wres7": (1, 1), "wres8": (1, 2)}
+
+
+def test_a_measure_reads_answers_given_as_choices_as_it_reads_codes() -> None:
+    q15 = single("q15", (1, 2, 9), [1, 2, None, 9, 1])
+    as_choices = Column("q15", (1, 2, 9), q15.chosen)  # the form a multiple-choice question takes
+    (by_code,) = wres_measures({"q15": q15})
+    (by_choice,) = wres_measures({"q15": as_choices})
+    assert yes_base(by_code) == yes_base(by_choice) == (2, 3)
+    assert np.array_equal(by_code.chosen, by_choice.chosen)
+
+
+def test_a_measure_whose_yes_is_outside_its_base_is_refused() -> None:
+    with pytest.raises(ValueError):
+        Measure("odd", "Odd", ("q15",), (9,), (1, 2))
 
 
 def test_a_measure_is_derived_only_when_the_wave_asked_all_its_questions() -> None:
