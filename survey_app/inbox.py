@@ -19,22 +19,31 @@ def inbox_context(wave_id: str) -> bytes:
     return f"inbox:{wave_id}".encode()
 
 
-def encode_response(answers: dict[str, Any], receipt: dict[str, str] | None = None) -> bytes:
+def encode_response(
+    answers: dict[str, Any], receipt: dict[str, str] | None = None, submission: str | None = None
+) -> bytes:
+    """The sealed document. `submission` is the visit's token (survey_app/submissions.py)."""
     document: dict[str, Any] = {"answers": answers}
     if receipt is not None:
         document["receipt"] = receipt
+    if submission is not None:
+        document["submission"] = submission
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def submit_response(
-    connection: Connection, wave: PublishedWave, answers: dict[str, Any], receipt: dict[str, str] | None = None
+    connection: Connection,
+    wave: PublishedWave,
+    answers: dict[str, Any],
+    receipt: dict[str, str] | None = None,
+    submission: str | None = None,
 ) -> bool:
     """Seal and store validated answers; False if the wave closed in the meantime.
 
     `receipt` holds the keyed hashes of a shared concern's receipt (survey_app/ftsu/receipts.py),
     never its words; the mixer puts them into the concern part only.
     """
-    sealed = seal_to_public_key(wave.public_key, encode_response(answers, receipt), inbox_context(wave.id))
+    sealed = seal_to_public_key(wave.public_key, encode_response(answers, receipt, submission), inbox_context(wave.id))
     # Insert only while the wave is open: one statement, so a close can never race a submission.
     result = connection.execute(
         insert(InboxItem).from_select(
@@ -100,8 +109,10 @@ class InboxWriter:
         self._waiting: list[_Pending] = []
         self._drainer: asyncio.Task[None] | None = None  # kept, so the task is not garbage-collected
 
-    async def submit(self, wave: PublishedWave, answers: dict[str, Any]) -> bool:
-        sealed = seal_to_public_key(wave.public_key, encode_response(answers), inbox_context(wave.id))
+    async def submit(self, wave: PublishedWave, answers: dict[str, Any], submission: str | None = None) -> bool:
+        sealed = seal_to_public_key(
+            wave.public_key, encode_response(answers, submission=submission), inbox_context(wave.id)
+        )
         done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting.append(_Pending(random_id(), wave.id, sealed, done))
         if self._drainer is None or self._drainer.done():

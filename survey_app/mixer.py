@@ -4,7 +4,8 @@ A response becomes up to three parts: its closed answers; its testimony (all tex
 the attributes the respondent chose to attach); and, if the respondent asked, a concern for the
 FTSU guardian sealed under the organisation's case key. Each part table is written in its own
 shuffled order, with fresh random ids, in one transaction that also deletes the inbox rows, so
-neither id, row position, transaction nor date pairs one part with another.
+neither id, row position, transaction nor date pairs one part with another. A response sent twice
+from one visit is kept once (survey_app/submissions.py).
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ from survey_app.storage.models import (
     ClosedAnswerPart,
     ConcernPart,
     InboxItem,
+    MixedSubmission,
     TestimonyPart,
     Wave,
     random_id,
 )
+from survey_app.submissions import token_hash, valid_token
 from survey_app.waves import instrument_from_definition
 
 # Responses opened per transaction; large enough to be cheap, small enough to keep memory flat.
@@ -46,6 +49,8 @@ class MixReport:
     wave_slug: str
     responses_mixed: int = 0
     waiting_in_inbox: int = 0
+    # Responses sent twice from one visit (survey_app/submissions.py): kept once.
+    duplicates_dropped: int = 0
     parts: dict[str, int] = field(default_factory=lambda: {"closed_answers": 0, "testimony": 0, "concern": 0})
 
 
@@ -111,7 +116,9 @@ def mix_wave(
             if len(ids) >= CHUNK + batch_size:
                 ids = ids[:CHUNK]
             rows = connection.execute(select(InboxItem.id, InboxItem.sealed).where(InboxItem.id.in_(ids))).all()
-        _mix_batch(engine, wave_id, wave.organisation_id, instrument, keys, case_secret, rows, closed_format, report)
+        _mix_batch(
+            engine, wave_id, wave.organisation_id, instrument, keys, case_secret, rows, closed_format, batch_size, report
+        )
 
 
 def _mix_batch(
@@ -123,14 +130,25 @@ def _mix_batch(
     case_secret: bytes,
     rows: list[Any],
     closed_format: ClosedPartFormat,
+    batch_size: int,
     report: MixReport,
 ) -> None:
     closed: list[bytes] = []
     testimonies: list[bytes] = []
     concerns: list[bytes] = []
     case_key = organisation_case_key(case_secret, organisation_id)
-    for row in rows:
-        document = json.loads(open_sealed_box(keys.private_key, bytes(row.sealed), inbox_context(wave_id)))
+    documents = [json.loads(open_sealed_box(keys.private_key, bytes(row.sealed), inbox_context(wave_id))) for row in rows]
+    tokens = [_submission_hash(keys, document) for document in documents]
+    seen = _mixed_already(engine, wave_id, [token for token in tokens if token is not None])
+    new_tokens: list[bytes] = []
+    duplicates: list[str] = []
+    for row, document, token in zip(rows, documents, tokens):
+        if token is not None:
+            if token in seen:
+                duplicates.append(row.id)
+                continue
+            seen.add(token)
+            new_tokens.append(token)
         parts = split_response(instrument, document["answers"], document.get("receipt"))
         if parts.closed is not None:
             closed.append(
@@ -145,8 +163,14 @@ def _mix_batch(
             testimonies.append(seal_with_key(keys.data_key, _encode(parts.testimony), part_context("testimony", wave_id)))
         if parts.concern is not None:
             concerns.append(seal_with_key(case_key, _encode(parts.concern), part_context("concern", wave_id)))
+    if len(rows) - len(duplicates) < batch_size:
+        # Too few different responses for a batch: drop only the repeats; the rest wait for more.
+        with engine.begin() as connection:
+            deleted = connection.execute(delete(InboxItem).where(InboxItem.id.in_(duplicates)))
+        report.duplicates_dropped += deleted.rowcount
+        return
     shuffle = secrets.SystemRandom().shuffle
-    for sealed_parts in (closed, testimonies, concerns):
+    for sealed_parts in (closed, testimonies, concerns, new_tokens):
         shuffle(sealed_parts)
     with engine.begin() as connection:
         # Delete first: if another mixer took these rows meanwhile, the count differs and we stop.
@@ -155,10 +179,35 @@ def _mix_batch(
             connection.rollback()
             return
         _insert_parts(connection, wave_id, organisation_id, closed, testimonies, concerns)
-    report.responses_mixed += len(rows)
+        if new_tokens:
+            connection.execute(
+                insert(MixedSubmission), [{"wave_id": wave_id, "token_hash": token} for token in new_tokens]
+            )
+    report.duplicates_dropped += len(duplicates)
+    report.responses_mixed += len(rows) - len(duplicates)
     report.parts["closed_answers"] += len(closed)
     report.parts["testimony"] += len(testimonies)
     report.parts["concern"] += len(concerns)
+
+
+def _submission_hash(keys: WaveKeys, document: dict[str, Any]) -> bytes | None:
+    token = valid_token(document.get("submission"))
+    return token_hash(keys.data_key, token) if token is not None else None
+
+
+def _mixed_already(engine: Engine, wave_id: str, tokens: list[bytes]) -> set[bytes]:
+    """Which of these token hashes the wave has mixed before."""
+    if not tokens:
+        return set()
+    with engine.connect() as connection:
+        return {
+            bytes(token)
+            for token in connection.execute(
+                select(MixedSubmission.token_hash).where(
+                    MixedSubmission.wave_id == wave_id, MixedSubmission.token_hash.in_(tokens)
+                )
+            ).scalars()
+        }
 
 
 def _insert_parts(connection: Connection, wave_id: str, organisation_id: str, closed: list[bytes], testimonies: list[bytes], concerns: list[bytes]) -> None:

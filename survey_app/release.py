@@ -34,6 +34,7 @@ from survey_app.sealing import WaveKeys, open_with_key, seal_with_key
 from survey_app.storage.models import (
     ClosedAnswerPart,
     InboxItem,
+    MixedSubmission,
     PublishedCell,
     PublishedMicrodata,
     Release,
@@ -394,7 +395,7 @@ def retire_wave(engine: Engine, wave_id: str, key_store: WaveKeyStore, settings:
     report = release_wave(engine, wave_id, key_store.load(wave_id), settings, final=True)
     key_store.destroy(wave_id)
     with engine.begin() as connection:
-        for table in (InboxItem, ClosedAnswerPart, TestimonyPart, TestimonyBatch):
+        for table in (InboxItem, ClosedAnswerPart, TestimonyPart, TestimonyBatch, MixedSubmission):
             connection.execute(delete(table).where(table.wave_id == wave_id))
         connection.execute(update(Wave).where(Wave.id == wave_id).values(keys_destroyed=True))
     report.keys_destroyed = True

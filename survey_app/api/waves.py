@@ -14,6 +14,7 @@ from questionnaires import validate_answers
 from survey_app.ftsu import intake as ftsu_intake
 from survey_app.ftsu.cases import concern_is_shared
 from survey_app.ftsu.intake import SharingUnavailable, receipt_for, web_case_secret
+from survey_app.submissions import valid_token
 from survey_app.waves import PublishedWave, PublishedWaves
 
 CLOSED_OR_UNKNOWN = "There is no open survey with this name. It may have closed."
@@ -48,8 +49,18 @@ class WaveApiController(Controller):
         404 when the wave is unknown or closed. A response that shares a concern with the FTSU
         guardian gets `{"receipt": {"words": ...}}` in the 201 body: the only copy of the words
         with which the respondent reads the guardian's replies at /receipt.
+
+        An `Idempotency-Key` header (22-64 characters of A-Z, a-z, 0-9, `-`, `_`; a random one per
+        response) makes a retry safe: responses sent with the same key are kept once. It has no
+        effect on a response that shares a concern, whose receipt is new each time.
         """
         published = _open_wave(request, wave)
+        idempotency_key = request.headers.get("idempotency-key")
+        if idempotency_key is not None and valid_token(idempotency_key) is None:
+            return Response(
+                {"errors": {"Idempotency-Key": "Use 22 to 64 characters of A-Z, a-z, 0-9, '-' and '_'"}},
+                status_code=400,
+            )
         try:
             body = json.loads(await request.body())
         except (ValueError, UnicodeDecodeError):
@@ -77,7 +88,7 @@ class WaveApiController(Controller):
 
         if receipt is None:
             # The common case: group commit with every other submission arriving meanwhile.
-            stored = await request.app.state.inbox_writer.submit(published, answers)
+            stored = await request.app.state.inbox_writer.submit(published, answers, idempotency_key)
         else:
             stored = await anyio.to_thread.run_sync(ftsu_intake.store, engine, published, answers, case_secret, receipt)
         if not stored:

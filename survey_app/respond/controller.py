@@ -83,16 +83,18 @@ class RespondentController(Controller):
         state = read_form_state(published.instrument, await read_form(request))
         outcome = advance(published.instrument, state)
         if not isinstance(outcome, Submit):
-            return pages.outcome_page(published, _settings(request), outcome)
+            return pages.outcome_page(published, _settings(request), outcome, state.submission)
         settings = _settings(request)
         # Sharing a concern with the guardian needs the case key, for its receipt (survey_app/ftsu).
         case_secret = web_case_secret(settings) if concern_is_shared(published.instrument, outcome.answers) else None
         try:
             receipt = receipt_for(published.instrument, outcome.answers, case_secret)
         except SharingUnavailable as refusal:
-            return pages.outcome_page(published, settings, refuse_sharing(published.instrument, state, str(refusal)))
+            refusal_page = refuse_sharing(published.instrument, state, str(refusal))
+            return pages.outcome_page(published, settings, refusal_page, state.submission)
         if receipt is None:
-            stored = await request.app.state.inbox_writer.submit(published, outcome.answers)
+            # The visit's token: sent twice (a double tap, a reload of the thank-you page), kept once.
+            stored = await request.app.state.inbox_writer.submit(published, outcome.answers, state.submission)
         else:
             stored = await anyio.to_thread.run_sync(
                 ftsu_intake.store, request.app.state.engine, published, outcome.answers, case_secret, receipt

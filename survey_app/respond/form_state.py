@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from questionnaires import Instrument, Question
+from survey_app.submissions import new_submission_token, valid_token
 
 # Question id -> the non-empty values the form sent for it, in order (several for checkboxes).
 RawAnswers = dict[str, tuple[str, ...]]
@@ -24,6 +25,8 @@ STEP_FIELD = "_step"
 ACTION_FIELD = "_action"
 RETURN_FIELD = "_return"
 SEEN_FIELD = "_seen"
+# The visit's submission token: the same answers sent twice are kept once (survey_app/submissions.py).
+SUBMISSION_FIELD = "_submission"
 
 # Where a form was posted from: the landing page, a page id, or the check-your-answers page.
 START = "start"
@@ -64,6 +67,8 @@ class FormState:
     # Question ids shown when the respondent reached "Check your answers": in change mode, only a
     # page with a question not among them is worth visiting before going back there.
     seen: frozenset[str] = field(default_factory=frozenset)
+    # Carried by every form of the visit; a new one when the form had none.
+    submission: str = field(default_factory=new_submission_token)
 
 
 def _strings(values: Iterable[Any]) -> list[str]:
@@ -103,6 +108,7 @@ def read_form_state(instrument: Instrument, form: FormValues) -> FormState:
         raw=raw,
         return_to_check=_first(form, RETURN_FIELD) == CHECK,
         seen=frozenset(_first(form, SEEN_FIELD).split()),
+        submission=valid_token(_first(form, SUBMISSION_FIELD)) or new_submission_token(),
     )
 
 

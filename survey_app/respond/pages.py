@@ -26,10 +26,12 @@ from survey_app.respond.form_state import (
     SEEN_FIELD,
     START,
     STEP_FIELD,
+    SUBMISSION_FIELD,
     hidden_fields,
 )
 from survey_app.respond.views import error_list, paragraphs, progress, question_groups, summary_sections
 from survey_app.organisations import SLUG_PATTERN
+from survey_app.submissions import new_submission_token
 from survey_app.waves import PublishedWave
 
 SERVICE_NAME = "Anonymous staff survey"
@@ -62,7 +64,17 @@ def _common(wave: PublishedWave | None) -> dict[str, Any]:
     }
 
 
-def landing(wave: PublishedWave, settings: Settings, raw: dict[str, tuple[str, ...]] | None = None) -> Template:
+def _carried(hidden: list[tuple[str, str]], submission: str | None) -> list[tuple[str, str]]:
+    """Hidden fields of a respondent form: the answers, then the visit's submission token."""
+    return [*hidden, (SUBMISSION_FIELD, submission or new_submission_token())]
+
+
+def landing(
+    wave: PublishedWave,
+    settings: Settings,
+    raw: dict[str, tuple[str, ...]] | None = None,
+    submission: str | None = None,
+) -> Template:
     instrument = wave.instrument
     return Template(
         template_name="respond/landing.html",
@@ -74,7 +86,7 @@ def landing(wave: PublishedWave, settings: Settings, raw: dict[str, tuple[str, .
             "has_required": any(question.required for question in instrument.questions.values()),
             "has_free_text": bool(instrument.free_text_questions()),
             "step": START,
-            "hidden": hidden_fields(raw or {}),
+            "hidden": _carried(hidden_fields(raw or {}), submission),
         },
         status_code=HTTP_200_OK,
     )
@@ -115,7 +127,7 @@ def quote_preview(wave: PublishedWave, raw: Mapping[str, Any], page_question_ids
     return texts
 
 
-def question_page(wave: PublishedWave, shown: ShowPage) -> Template:
+def question_page(wave: PublishedWave, shown: ShowPage, submission: str | None = None) -> Template:
     instrument = wave.instrument
     page_question_ids = {question.id for question in shown_questions(instrument, shown.page, shown.raw)}
     return Template(
@@ -132,14 +144,14 @@ def question_page(wave: PublishedWave, shown: ShowPage) -> Template:
             "step": shown.page.id,
             "return_to_check": shown.return_to_check,
             "seen": " ".join(sorted(shown.seen)),
-            "hidden": hidden_fields(shown.raw, exclude=page_question_ids),
+            "hidden": _carried(hidden_fields(shown.raw, exclude=page_question_ids), submission),
             "quote_preview": quote_preview(wave, shown.raw, page_question_ids),
         },
         status_code=HTTP_200_OK,
     )
 
 
-def check_answers(wave: PublishedWave, shown: ShowCheck) -> Template:
+def check_answers(wave: PublishedWave, shown: ShowCheck, submission: str | None = None) -> Template:
     instrument = wave.instrument
     sections = summary_sections(instrument, shown.raw)
     return Template(
@@ -151,20 +163,20 @@ def check_answers(wave: PublishedWave, shown: ShowCheck) -> Template:
             "error": shown.error,
             "has_errors": shown.error is not None,
             "step": CHECK,
-            "hidden": hidden_fields(shown.raw),
+            "hidden": _carried(hidden_fields(shown.raw), submission),
         },
         status_code=HTTP_200_OK,
     )
 
 
-def outcome_page(wave: PublishedWave, settings: Settings, outcome: Outcome) -> Template:
+def outcome_page(wave: PublishedWave, settings: Settings, outcome: Outcome, submission: str | None = None) -> Template:
     """The page for anything but a submission (which the controller stores first)."""
     if isinstance(outcome, ShowPage):
-        return question_page(wave, outcome)
+        return question_page(wave, outcome, submission)
     if isinstance(outcome, ShowCheck):
-        return check_answers(wave, outcome)
+        return check_answers(wave, outcome, submission)
     if isinstance(outcome, ShowLanding):
-        return landing(wave, settings, outcome.raw)
+        return landing(wave, settings, outcome.raw, submission)
     raise TypeError(f"no page for {type(outcome).__name__}")
 
 

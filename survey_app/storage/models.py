@@ -71,6 +71,15 @@ class InboxItem(SQLModel, table=True):
     sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
+class MixedSubmission(SQLModel, table=True):
+    """The keyed hash of each submission token a wave's mixer has seen (survey_app/submissions.py)."""
+
+    __tablename__ = "mixed_submission"
+    __table_args__ = RESPONDENT_TABLE_ARGS
+    wave_id: str = Field(foreign_key="wave.id", primary_key=True, max_length=32)
+    token_hash: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+
+
 class ClosedAnswerPart(SQLModel, table=True):
     __tablename__ = "closed_answer_part"
     __table_args__ = RESPONDENT_TABLE_ARGS

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 from litestar.testing import TestClient
+from sqlalchemy import text
 
 from questionnaires import load_instrument
 from survey_app.app import create_app
 from survey_app.config import Settings
+from survey_app.inbox import inbox_context
+from survey_app.keys import WaveKeyStore
+from survey_app.sealing import open_sealed_box
 from survey_app.storage.database import engine_for
-from survey_app.waves import close_wave
+from survey_app.waves import close_wave, find_wave
 
 from tests.survey_app.helpers import count_rows, open_test_wave, random_answers, web_settings
 
@@ -41,6 +46,35 @@ def test_a_valid_response_is_stored_sealed(client: TestClient, settings: Setting
     response = client.post("/api/v1/waves/bank-2026/responses", json={"answers": answers})
     assert response.status_code == 201, response.text
     assert count_rows(engine_for(settings.database_url), "inbox") == 1
+
+
+def test_an_idempotency_key_travels_sealed_with_the_response(client: TestClient, settings: Settings) -> None:
+    answers = random_answers(load_instrument("bank-temporary-workers"), random.Random(2))
+    key = "retry-safe-key-0123456789"
+    for _ in range(2):  # a retry after a dropped connection
+        response = client.post("/api/v1/waves/bank-2026/responses", json={"answers": answers}, headers={"Idempotency-Key": key})
+        assert response.status_code == 201, response.text
+    engine = engine_for(settings.database_url)
+    with engine.connect() as connection:
+        wave = find_wave(connection, "bank-2026")
+        assert wave is not None
+        keys = WaveKeyStore(settings.key_file).load(wave.id)
+        sealed = connection.execute(text("SELECT sealed FROM inbox")).scalars().all()
+    documents = [json.loads(open_sealed_box(keys.private_key, bytes(s), inbox_context(wave.id))) for s in sealed]
+    assert [d["submission"] for d in documents] == [key, key]
+
+
+@pytest.mark.parametrize("key", ["short", "has spaces in it 0123456789", "x" * 65, "ünïcödé-0123456789abcdefgh"])
+def test_a_malformed_idempotency_key_is_a_400_and_nothing_is_stored(
+    client: TestClient, settings: Settings, key: str
+) -> None:
+    answers = random_answers(load_instrument("bank-temporary-workers"), random.Random(3))
+    response = client.post(
+        "/api/v1/waves/bank-2026/responses", json={"answers": answers}, headers={"Idempotency-Key": key.encode()}
+    )
+    assert response.status_code == 400
+    assert "Idempotency-Key" in response.json()["errors"]
+    assert count_rows(engine_for(settings.database_url), "inbox") == 0
 
 
 def test_the_examples_in_the_design_are_accepted(client: TestClient) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import subprocess
@@ -15,6 +16,8 @@ from questionnaires import load_instrument
 from survey_app.closed_parts import ClosedPartLayout
 from survey_app.config import Settings
 from survey_app.inbox import submit_response
+from survey_app.release import retire_wave
+from survey_app.submissions import token_hash
 from survey_app.keys import WaveKeyStore, organisation_case_key, read_secret_file
 from survey_app.mixer import mix_wave, open_testimony_parts, part_context
 from survey_app.sealing import open_with_key
@@ -172,10 +175,63 @@ def test_no_stored_property_pairs_a_testimony_with_its_closed_answers(settings: 
         assert transactions == [1, 1]
 
 
+def _visit_token(i: int) -> str:
+    return f"visit-token-{i:04d}-abcdefghijkl"
+
+
+def _submit_with_tokens(engine: Engine, slug: str, sent: list[tuple[dict, str | None]]) -> None:
+    with engine.begin() as connection:
+        wave = find_published_wave(connection, slug)
+        assert wave is not None
+        for answers, token in sent:
+            assert submit_response(connection, wave, answers, submission=token)
+
+
+def test_a_response_sent_twice_from_one_visit_is_kept_once(settings: Settings) -> None:
+    slug = open_test_wave(settings, "bank-temporary-workers")
+    engine = engine_for(settings.database_url)
+    responses = _marked_bank_responses(40)
+    # Twelve visits; visit 3 pressed Submit twice. Visits 10 and 11 gave the same answers (two people).
+    responses[11] = dict(responses[10])
+    sent = [(responses[i], _visit_token(i)) for i in range(12)] + [(responses[3], _visit_token(3))]
+    _submit_with_tokens(engine, slug, sent)
+    wave_id, keys, report = _mix(settings, slug)
+    assert (report.responses_mixed, report.duplicates_dropped, report.waiting_in_inbox) == (12, 1, 0)
+    assert report.parts["closed_answers"] == 12 and report.parts["testimony"] == 12
+    with engine.connect() as connection:
+        markers = sorted(answers["q35"] for answers in opened_closed_answers(connection, wave_id, keys))
+    assert markers == sorted([*range(1, 11), 11, 11])  # 11 twice: the same answers from two visits stay
+
+    # Visit 3 reloads its thank-you page days later, among ten new responses: too few different
+    # responses for a batch, so only the repeat goes and the ten wait.
+    _submit_with_tokens(engine, slug, [(responses[3], _visit_token(3))] + [(responses[i], _visit_token(i)) for i in range(12, 22)])
+    _, _, report = _mix(settings, slug)
+    assert (report.responses_mixed, report.duplicates_dropped, report.waiting_in_inbox) == (0, 1, 10)
+    # A response without a token (an import, an old form) is never merged with anything.
+    _submit_with_tokens(engine, slug, [(responses[22], None)])
+    _, _, report = _mix(settings, slug)
+    assert (report.responses_mixed, report.duplicates_dropped, report.waiting_in_inbox) == (11, 0, 0)
+    assert count_rows(engine, "closed_answer_part") == 23
+
+
+def test_mixed_tokens_are_kept_only_as_keyed_hashes_and_go_with_the_wave(settings: Settings) -> None:
+    slug = open_test_wave(settings, "bank-temporary-workers")
+    engine = engine_for(settings.database_url)
+    responses = _marked_bank_responses(11)
+    _submit_with_tokens(engine, slug, [(answers, _visit_token(i)) for i, answers in enumerate(responses)])
+    wave_id, keys, _ = _mix(settings, slug)
+    with engine.connect() as connection:
+        stored = {bytes(h) for h in connection.execute(text("SELECT token_hash FROM mixed_submission")).scalars()}
+    assert stored == {token_hash(keys.data_key, _visit_token(i)) for i in range(11)}
+    assert not stored & {hashlib.sha256(_visit_token(i).encode()).digest()[:16] for i in range(11)}
+    retire_wave(engine, wave_id, WaveKeyStore(settings.key_file), settings)
+    assert count_rows(engine, "mixed_submission") == 0
+
+
 def test_respondent_tables_hold_no_date_address_or_sequence(settings: Settings) -> None:
     engine = engine_for(settings.database_url)
     with engine.connect() as connection:
-        for table in ("inbox", "closed_answer_part", "testimony_part", "concern_part"):
+        for table in ("inbox", "closed_answer_part", "testimony_part", "concern_part", "mixed_submission"):
             if engine.dialect.name == "sqlite":
                 columns = {row[1] for row in connection.execute(text(f"PRAGMA table_info({table})"))}
                 create = connection.execute(
@@ -188,7 +244,7 @@ def test_respondent_tables_hold_no_date_address_or_sequence(settings: Settings) 
                         text("SELECT column_name FROM information_schema.columns WHERE table_name = :t"), {"t": table}
                     ).scalars()
                 )
-            assert columns <= {"id", "wave_id", "organisation_id", "sealed"}, (table, columns)
+            assert columns <= {"id", "wave_id", "organisation_id", "sealed", "token_hash"}, (table, columns)
 
 
 def _database_bytes(settings: Settings, tmp_path: Path) -> bytes:

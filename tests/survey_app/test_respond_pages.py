@@ -446,6 +446,48 @@ def test_whole_journey(client: TestClient[Litestar], survey: Survey, instrument:
         assert stored[question_id] == expected, question_id
 
 
+def _stored_documents(survey: Survey, instrument: str) -> list[dict[str, Any]]:
+    wave_id = survey.wave_ids[instrument]
+    keys = WaveKeyStore(survey.settings.key_file).load(wave_id)
+    with engine_for(survey.settings.database_url).connect() as connection:
+        sealed = connection.execute(select(InboxItem.sealed).where(InboxItem.wave_id == wave_id)).scalars()
+        return [json.loads(open_sealed_box(keys.private_key, bytes(s), inbox_context(wave_id))) for s in sealed]
+
+
+def test_a_check_page_sent_twice_carries_one_visit_token(client: TestClient[Litestar], survey: Survey) -> None:
+    """A double tap on Submit, or a reload of the thank-you page, sends the same form again: both
+    copies carry the visit's token, so the mixer keeps one (tests/survey_app/test_mixer.py)."""
+    person = respondent(client, survey, "bank-temporary-workers")
+    screen = person.start()
+    tokens = set()
+    while not screen.is_check_page:
+        tokens.add(dict(screen.form.hidden)["_submission"])
+        screen = person.press("continue", person.answer_everything())
+    tokens.add(dict(screen.form.hidden)["_submission"])
+    assert len(tokens) == 1, "every form of one visit carries the same token"
+    check_page = screen
+    first = person.press("submit")
+    person.screen = check_page  # the browser sends the same form again
+    second = person.press("submit")
+    assert first.heading == second.heading == "Your answers have been sent"
+    other = respondent(client, survey, "bank-temporary-workers")
+    other.start()
+    other_token = dict(other.screen.form.hidden)["_submission"]  # type: ignore[union-attr]
+    documents = _stored_documents(survey, "bank-temporary-workers")
+    assert len(documents) == 2 and documents[0] == documents[1]
+    assert documents[0]["submission"] in tokens and other_token not in tokens
+
+
+def test_a_tampered_visit_token_is_replaced_not_refused(client: TestClient[Litestar], survey: Survey) -> None:
+    person = respondent(client, survey, "bank-temporary-workers")
+    form = person.start().form
+    form.hidden[:] = [(name, "<script>" if name == "_submission" else value) for name, value in form.hidden]
+    screen = person.press("continue")
+    assert screen.status == 200 and screen.error_links == []
+    token = dict(screen.form.hidden)["_submission"]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", token)
+
+
 def test_lived_experience_needs_what_happened(client: TestClient[Litestar], survey: Survey) -> None:
     person = respondent(client, survey, "lived-experience")
     first = person.start()
