@@ -508,7 +508,7 @@ def indicators(context: Context, slug: str, by: str, eligible_headcount: int | N
 
 
 # What `survey-app export --what` offers; each is written through survey_app.exporting.
-EXPORTS = ["indicators", "microdata"]
+EXPORTS = ["indicators", "themes", "microdata"]
 
 
 @main.command("themes")
@@ -546,7 +546,7 @@ def themes(context: Context, slug: str, output_format: str) -> None:
 def export(context: Context, slug: str, what: str, by: str | None, output_format: str, out: Path) -> None:
     """Write a table to a CSV or XLSX file (cells escaped for spreadsheets); audited."""
     from survey_app.audit import record_audit
-    from survey_app.exporting import indicator_export, microdata_export
+    from survey_app.exporting import indicator_export, microdata_export, themes_export
     from survey_app.indicators import IndicatorError, wave_indicators
 
     if what == "indicators":
@@ -567,6 +567,26 @@ def export(context: Context, slug: str, what: str, by: str | None, output_format
         except IndicatorError as error:
             fail(str(error))
         click.echo(f"wrote {written.rows} rows of {what} by {by} (release {report.release}) to {out}")
+    elif what == "themes":
+        from survey_app.themes import latest_themes
+        from survey_app.waves import find_wave
+
+        with context.engine.begin() as connection:
+            found = find_wave(connection, slug)
+            if found is None:
+                fail(f"no wave {slug!r}")
+            assert found is not None
+            theme_set = latest_themes(connection, found.id, context.case_secret())
+            if theme_set is None:
+                fail(f"wave {slug} has no themes yet: they are computed when a release publishes testimonies")
+            assert theme_set is not None
+            written = themes_export(theme_set, output_format)
+            out.write_bytes(written.content)
+            record_audit(
+                connection, "cli", "export", wave=slug, what=what, format=output_format,
+                computed_on=theme_set["computed_on"], rows=written.rows, file=out.name,
+            )
+        click.echo(f"wrote {written.rows} rows of themes (computed on {theme_set['computed_on']}) to {out}")
     elif what == "microdata":
         from survey_app.release import latest_microdata
 

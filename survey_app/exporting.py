@@ -45,8 +45,8 @@ def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
 
 
 # --- formats ------------------------------------------------------------------------------------
-# Every export (indicators now; microdata and themes later) is a table of columns and rows written
-# by `export_bytes` in one of EXPORT_FORMATS: the web routes and `survey-app export` share it.
+# Every export (indicators, themes, microdata) is a table of columns and rows written by
+# `export_bytes` in one of EXPORT_FORMATS: the web routes and `survey-app export` share it.
 
 EXPORT_FORMATS = ("csv", "xlsx")
 MEDIA_TYPES = {
@@ -159,3 +159,62 @@ def microdata_export(
     ]
     content = export_bytes(output_format, list(columns), records, sheet="Microdata", about=about)
     return Export(f"{wave}-microdata-release-{release}.{output_format}", MEDIA_TYPES[output_format], content, len(records))
+
+
+THEME_COLUMNS = (
+    "wave", "computed_on", "theme", "kind", "breakdown", "group", "testimonies", "percent", "note", "key_phrases", "quote",
+)
+
+
+def theme_rows(theme_set: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One row per theme (breakdown "all"), then a row per group of each breakdown and one per quote.
+
+    A withheld theme or group has no number, only the note, exactly as the theme page shows it."""
+    min_cell = theme_set["min_cell"]
+    common = {"wave": theme_set["wave"], "computed_on": theme_set["computed_on"]}
+    rows: list[dict[str, Any]] = []
+    for theme in theme_set["themes"]:
+        about = {**common, "theme": theme["label"], "kind": theme["kind"]}
+        rows.append(
+            {
+                **about,
+                "breakdown": "all",
+                "group": "All testimonies in the theme",
+                "testimonies": theme["count"],
+                "note": f"fewer than {min_cell} testimonies" if theme["withheld"] else None,
+                "key_phrases": "; ".join(theme["key_phrases"]),
+            }
+        )
+        for breakdown, groups in theme["shares"].items():
+            for group in groups:
+                rows.append(
+                    {
+                        **about,
+                        "breakdown": breakdown,
+                        "group": group["group"],
+                        "testimonies": group["count"],
+                        "percent": group["percent"],
+                        "note": "withheld: too few testimonies to show safely" if group["withheld"] else None,
+                    }
+                )
+        rows += [{**about, "breakdown": "quote", "quote": quote} for quote in theme["quotes"]]
+    return rows
+
+
+def themes_export(theme_set: Mapping[str, Any], output_format: str) -> Export:
+    """The themes of a wave's released testimonies as a file."""
+    rows = theme_rows(theme_set)
+    about = [
+        ("Wave", theme_set["wave"]),
+        ("Themes computed on", theme_set["computed_on"]),
+        ("Testimonies", theme_set["testimonies"]),
+        (
+            "Withheld",
+            f"A theme with fewer than {theme_set['min_cell']} testimonies shows its name only; a group too small "
+            "to show safely carries no number (note column).",
+        ),
+        ("Quotes", "Only from people who agreed to be quoted, with names, places and other details removed."),
+    ]
+    content = export_bytes(output_format, THEME_COLUMNS, rows, sheet="Themes", about=about)
+    filename = f"{theme_set['wave']}-themes-{theme_set['computed_on']}.{output_format}"
+    return Export(filename, MEDIA_TYPES[output_format], content, len(rows))

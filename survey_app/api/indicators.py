@@ -1,12 +1,13 @@
-"""The staff reporting API: `GET /api/v1/waves/{wave}/indicators?by=...`.
+"""The staff reporting API: `GET /api/v1/waves/{wave}/indicators?by=...` and `.../themes`.
 
 Mounted on the staff router, so the staff session applies: a signed-in EDI lead or administrator of
 the wave's organisation gets the JSON of `IndicatorReport.to_json()` (the release's published tables
-only; withheld groups have `"withheld": true` and null for every number). Errors are JSON too:
-401 signed out, 403 a role that may not see indicators, 404 a wave outside the account's
-organisations (or unknown, or with nothing published), 400 an unknown breakdown with the choices.
+only; withheld groups have `"withheld": true` and null for every number), or the theme set the
+release stored (survey_app/themes.py). Errors are JSON too: 401 signed out, 403 a role that may not
+see reports, 404 a wave outside the account's organisations (or unknown, or with nothing
+published), 400 an unknown breakdown with the choices.
 
-The route is excluded from CSRF: it only reads (GET), and so it sets no CSRF cookie.
+The routes are excluded from CSRF: they only read (GET), and so they set no CSRF cookie.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
 from survey_app.audit import record_audit
-from survey_app.edi.controller import EDI_ROLES, report_for
+from survey_app.edi.controller import EDI_ROLES, latest_themes_for, report_for
 from survey_app.indicators import BY_CHOICES, IndicatorError
 from survey_app.staff.access import current_member, requires_staff, wave_for
 
@@ -54,7 +55,7 @@ def _unauthorised(request: Request[Any, Any, Any], error: NotAuthorizedException
 
 
 def _forbidden(request: Request[Any, Any, Any], error: PermissionDeniedException) -> Response[Any]:
-    return _error(403, "This account cannot see indicators.")
+    return _error(403, "This account cannot see reports.")
 
 
 def _not_found(request: Request[Any, Any, Any], error: NotFoundException) -> Response[Any]:
@@ -112,3 +113,34 @@ class IndicatorApiController(Controller):
                 return _error(404, str(error).split(":")[0])
             record_audit(db, member.email, "api.indicators", wave=summary.slug, by=by, release=report.release)
         return Response(report.to_json())
+
+    @get(
+        "/{wave:str}/themes",
+        sync_to_thread=True,
+        summary="Themes of a wave's released testimonies",
+        description=(
+            "The themes the latest release found in the wave's released testimonies (redacted before "
+            "they were read): per theme its label, kind (found or guided), count, key phrases, counts "
+            "by ethnic heading and way of working, and up to three redacted quotes from people who "
+            'agreed to be quoted. A theme under MIN_CELL testimonies has `"withheld": true` and only '
+            "its label; a withheld group has null figures. EDI leads and administrators of the wave's "
+            "organisation only; each call is audited."
+        ),
+        responses={
+            401: ResponseSpec(ApiError, generate_examples=False, description="Not signed in with a staff session"),
+            403: ResponseSpec(ApiError, generate_examples=False, description="The account's role may not see themes"),
+            404: ResponseSpec(
+                ApiError, generate_examples=False, description="No such wave for this account's organisations, or no themes yet"
+            ),
+        },
+    )
+    def wave_themes(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Response[dict[str, Any]]:
+        """The wave's latest theme set."""
+        summary = wave_for(request, wave)
+        member = current_member(request)
+        with request.app.state.engine.begin() as db:
+            theme_set = latest_themes_for(db, request, summary.id)
+            if theme_set is None:
+                return _error(404, "This wave has no themes yet: they are computed when a release publishes testimonies.")
+            record_audit(db, member.email, "api.themes", wave=summary.slug, computed_on=theme_set["computed_on"])
+        return Response(theme_set)

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from analysis.indicators import MEASURES
 from survey_app.audit import record_audit
 from survey_app.edi import views
-from survey_app.exporting import EXPORT_FORMATS, indicator_export
+from survey_app.exporting import EXPORT_FORMATS, indicator_export, themes_export
 from survey_app.indicators import BY_CHOICES, IndicatorError, IndicatorReport, wave_indicators, wave_trends
 from survey_app.staff.access import current_member, requires_staff, wave_for
 from survey_app.staff.controller import STAFF_EXCEPTION_HANDLERS
@@ -64,6 +64,15 @@ def report_for(db: Connection, request: Request[Any, Any, Any], wave: WaveSummar
         eligible_headcount=eligible_headcount(wave),
         min_cell=settings.min_cell,
     )
+
+
+def latest_themes_for(db: Connection, request: Request[Any, Any, Any], wave_id: str) -> dict[str, Any] | None:
+    """The wave's stored themes, opened with the web process's case key; None without themes or key."""
+    from survey_app.ftsu.intake import web_case_secret
+    from survey_app.themes import latest_themes
+
+    case_secret = web_case_secret(request.app.state.settings)
+    return latest_themes(db, wave_id, case_secret) if case_secret is not None else None
 
 
 def _check_by(by: str) -> str:
@@ -126,14 +135,10 @@ class EdiController(Controller):
     @get("/waves/{wave:str}/themes", sync_to_thread=True)
     def themes(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Template:
         """Themes of the wave's released testimonies, as the release job stored them (sealed)."""
-        from survey_app.ftsu.intake import web_case_secret
-        from survey_app.themes import latest_themes
-
         summary = wave_for(request, wave)
         member = current_member(request)
-        case_secret = web_case_secret(request.app.state.settings)
         with request.app.state.engine.begin() as db:
-            theme_set = latest_themes(db, summary.id, case_secret) if case_secret is not None else None
+            theme_set = latest_themes_for(db, request, summary.id)
             record_audit(db, member.email, "edi.view_themes", wave=summary.slug, computed_on=(theme_set or {}).get("computed_on"))
         return Template(
             "edi/themes.html",
@@ -143,7 +148,36 @@ class EdiController(Controller):
                 "theme_set": theme_set,
                 "min_cell": theme_set["min_cell"] if theme_set else request.app.state.settings.min_cell,
                 "attribute_titles": {"ethnic_heading": "By ethnic group", "worker_type": "By way of working"},
+                "formats": EXPORT_FORMATS,
             },
+        )
+
+    @get("/waves/{wave:str}/themes.csv", sync_to_thread=True)
+    def themes_csv(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Response[bytes]:
+        """The themes (counts, shares by group, key phrases, quotes) as CSV, cells escaped."""
+        return self._themes_export(request, wave, "csv")
+
+    @get("/waves/{wave:str}/themes.xlsx", sync_to_thread=True)
+    def themes_xlsx(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Response[bytes]:
+        """The themes as XLSX, escaped like CSV."""
+        return self._themes_export(request, wave, "xlsx")
+
+    def _themes_export(self, request: Request[Any, Any, Any], wave: str, output_format: str) -> Response[bytes]:
+        summary = wave_for(request, wave)
+        member = current_member(request)
+        with request.app.state.engine.begin() as db:
+            theme_set = latest_themes_for(db, request, summary.id)
+            if theme_set is None:
+                raise NotFoundException("This wave has no themes yet.")
+            export = themes_export(theme_set, output_format)
+            record_audit(
+                db, member.email, "edi.export", wave=summary.slug, what="themes", format=output_format,
+                computed_on=theme_set["computed_on"], rows=export.rows,
+            )
+        return Response(
+            export.content,
+            media_type=export.media_type,
+            headers={"Content-Disposition": f'attachment; filename="{export.filename}"'},
         )
 
     @get("/waves/{wave:str}/measures", sync_to_thread=True)

@@ -203,3 +203,65 @@ def test_a_wave_without_themes_says_so(settings: Settings, cli_env: dict) -> Non
         assert page.status_code == 200 and "no themes yet" in page.text
     code, _ = run("themes", "--wave", slug)
     assert code == 1
+
+
+def test_themes_export_from_the_cli_shows_what_the_page_shows_and_is_audited(
+    settings: Settings, themed: tuple[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    slug, theme_set = themed
+    out = tmp_path / "themes.csv"
+    code, output = run("export", "--wave", slug, "--what", "themes", "--format", "csv", "--out", str(out))
+    assert code == 0, output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    by_theme = {row["theme"]: row for row in rows if row["breakdown"] == "all"}
+    assert set(by_theme) == {theme["label"] for theme in theme_set["themes"]}
+    for theme in theme_set["themes"]:
+        row = by_theme[theme["label"]]
+        if theme["withheld"]:
+            assert row["testimonies"] == "" and row["note"].startswith("fewer than")
+        else:
+            assert int(row["testimonies"]) == theme["count"] and row["note"] == ""
+    quotes = [row["quote"] for row in rows if row["breakdown"] == "quote"]
+    assert quotes == [q for t in theme_set["themes"] for q in t["quotes"]]
+    assert all(NOT_CONSENTED not in q for q in quotes)
+    for row in rows:
+        if row["breakdown"] not in ("all", "quote") and row["note"]:
+            assert row["testimonies"] == "" and row["percent"] == ""
+    xlsx = tmp_path / "themes.xlsx"
+    assert run("export", "--wave", slug, "--what", "themes", "--format", "xlsx", "--out", str(xlsx))[0] == 0
+    sheet = load_workbook(xlsx)["Themes"]
+    assert sheet.max_row == len(rows) + 1
+    with engine_for(settings.database_url).connect() as connection:
+        exports = connection.execute(
+            select(AuditEvent.detail).where(AuditEvent.action == "export")
+        ).scalars().all()
+    assert len(exports) == 2 and all('"themes"' in detail for detail in exports)
+
+
+def test_the_themes_api_and_download_are_for_the_waves_own_edi_lead(
+    settings: Settings, themed: tuple[str, dict[str, Any]]
+) -> None:
+    slug, theme_set = themed
+    with TestClient(create_app(web_settings(settings))) as client:
+        assert client.get(f"/api/v1/waves/{slug}/themes").status_code == 401
+        assert client.get(f"/edi/waves/{slug}/themes.csv", follow_redirects=False).status_code in (302, 303, 401)
+        sign_in(client, "edi@barts.example")
+        response = client.get(f"/api/v1/waves/{slug}/themes")
+        assert response.status_code == 200
+        assert response.json() == theme_set
+        download = client.get(f"/edi/waves/{slug}/themes.csv")
+        assert download.status_code == 200 and download.headers["content-type"].startswith("text/csv")
+        assert "attachment" in download.headers["content-disposition"]
+        assert client.get(f"/edi/waves/{slug}/themes").text.count(f"/edi/waves/{slug}/themes.") == 2
+    with TestClient(create_app(web_settings(settings))) as client:
+        sign_in(client, "edi@homerton.example")
+        assert client.get(f"/api/v1/waves/{slug}/themes").status_code == 404
+        assert client.get(f"/edi/waves/{slug}/themes.xlsx").status_code == 404
+    with engine_for(settings.database_url).connect() as connection:
+        actions = connection.execute(select(AuditEvent.action).where(AuditEvent.actor == "edi@barts.example")).scalars().all()
+    assert "api.themes" in actions and "edi.export" in actions
