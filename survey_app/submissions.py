@@ -8,8 +8,9 @@ has already mixed. It remembers tokens only as a keyed hash under the wave's dat
 wave id and nothing else, so the list is unreadable without the wave's keys and goes when the wave
 is retired. Nothing in the web process stores anything new: no date, no cookie, no token table.
 
-A response that shares a concern with the FTSU guardian carries no token: its receipt is new each
-time, and dropping the later copy would leave the respondent holding receipt words that open nothing.
+A response that shares a concern with the FTSU guardian gets its receipt from the token
+(`survey_app.ftsu.receipts.visit_receipt`): a repeat shows the same words, and the guardian's drops,
+which already make one case of copies with the same receipt (the urgent path's), make one case of it.
 """
 
 from __future__ import annotations

@@ -51,8 +51,8 @@ class WaveApiController(Controller):
         with which the respondent reads the guardian's replies at /receipt.
 
         An `Idempotency-Key` header (22-64 characters of A-Z, a-z, 0-9, `-`, `_`; a random one per
-        response) makes a retry safe: responses sent with the same key are kept once. It has no
-        effect on a response that shares a concern, whose receipt is new each time.
+        response) makes a retry safe: responses sent with the same key are kept once, and a response
+        that shares a concern gets the same receipt words again.
         """
         published = _open_wave(request, wave)
         idempotency_key = request.headers.get("idempotency-key")
@@ -81,7 +81,7 @@ class WaveApiController(Controller):
         shared = concern_is_shared(published.instrument, answers)
         case_secret = web_case_secret(request.app.state.settings) if shared else None
         try:
-            receipt = receipt_for(published.instrument, answers, case_secret)
+            receipt = receipt_for(published.instrument, answers, case_secret, idempotency_key)
         except SharingUnavailable as refusal:
             question = published.instrument.concern_when.question if published.instrument.concern_when else "answers"
             return Response({"errors": {question: str(refusal)}}, status_code=422)
@@ -90,7 +90,9 @@ class WaveApiController(Controller):
             # The common case: group commit with every other submission arriving meanwhile.
             stored = await request.app.state.inbox_writer.submit(published, answers, idempotency_key)
         else:
-            stored = await anyio.to_thread.run_sync(ftsu_intake.store, engine, published, answers, case_secret, receipt)
+            stored = await anyio.to_thread.run_sync(
+                ftsu_intake.store, engine, published, answers, case_secret, receipt, idempotency_key
+            )
         if not stored:
             request.app.state.published_waves.forget(wave)
             raise NotFoundException(detail=CLOSED_OR_UNKNOWN)

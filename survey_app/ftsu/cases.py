@@ -181,14 +181,16 @@ def store_response_with_concern(
     answers: dict[str, Any],
     case_secret: bytes,
     receipt: Receipt,
+    submission: str | None = None,
 ) -> bool:
     """Store a response that shares a concern: its receipt hashes go into the sealed response,
     and an urgent concern is also sealed under the case key into the urgent inbox, in the same
-    transaction. False if the wave closed meanwhile (and then nothing is stored)."""
+    transaction. False if the wave closed meanwhile (and then nothing is stored). A repeat of the
+    same visit carries the same receipt, so the drops make one case of both copies."""
     from survey_app.mixer import split_response
 
     hashes = receipt_hashes(case_secret, receipt)
-    if not submit_response(connection, wave, answers, receipt=hashes.as_json()):
+    if not submit_response(connection, wave, answers, receipt=hashes.as_json(), submission=submission):
         return False
     if concern_is_urgent(wave.instrument, answers):
         organisation_id = connection.execute(select(Wave.organisation_id).where(Wave.id == wave.id)).scalar_one()

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from questionnaires import Instrument
 from survey_app.config import Settings
 from survey_app.ftsu.cases import concern_is_shared, store_response_with_concern
-from survey_app.ftsu.receipts import Receipt, new_receipt
+from survey_app.ftsu.receipts import Receipt, new_receipt, visit_receipt
 from survey_app.inbox import submit_response
 from survey_app.keys import MissingKeyError, read_secret_file
 from survey_app.waves import PublishedWave
@@ -40,13 +40,16 @@ def sharing_question(instrument: Instrument) -> str | None:
     return instrument.concern_when.question if instrument.concern_when is not None else None
 
 
-def receipt_for(instrument: Instrument, answers: dict[str, Any], case_secret: bytes | None) -> Receipt | None:
-    """A fresh receipt when these answers share a concern; raises SharingUnavailable without a case key."""
+def receipt_for(
+    instrument: Instrument, answers: dict[str, Any], case_secret: bytes | None, submission: str | None = None
+) -> Receipt | None:
+    """The receipt when these answers share a concern (the visit's own when there is a visit token, so
+    a repeat shows the same words); raises SharingUnavailable without a case key."""
     if not concern_is_shared(instrument, answers):
         return None
     if case_secret is None:
         raise SharingUnavailable(SHARING_UNAVAILABLE)
-    return new_receipt()
+    return visit_receipt(case_secret, submission) if submission is not None else new_receipt()
 
 
 class SharingUnavailable(Exception):
@@ -54,11 +57,16 @@ class SharingUnavailable(Exception):
 
 
 def store(
-    engine: Engine, wave: PublishedWave, answers: dict[str, Any], case_secret: bytes | None, receipt: Receipt | None
+    engine: Engine,
+    wave: PublishedWave,
+    answers: dict[str, Any],
+    case_secret: bytes | None,
+    receipt: Receipt | None,
+    submission: str | None = None,
 ) -> bool:
     """Seal and store one response (with its concern's receipt hashes and urgent copy, if any)."""
     with engine.begin() as connection:
         if receipt is None:
-            return submit_response(connection, wave, answers)
+            return submit_response(connection, wave, answers, submission=submission)
         assert case_secret is not None
-        return store_response_with_concern(connection, wave, answers, case_secret, receipt)
+        return store_response_with_concern(connection, wave, answers, case_secret, receipt, submission)

@@ -75,6 +75,18 @@ def new_receipt() -> Receipt:
     return Receipt(tuple(secrets.choice(words) for _ in range(RECEIPT_WORDS)))
 
 
+def visit_receipt(case_secret: bytes, submission: str) -> Receipt:
+    """The receipt of one visit (survey_app/submissions.py): the same form sent twice, or an API call
+    retried with its Idempotency-Key, gets the same words, so the repeat finds the same case rather
+    than making a second one. The words are HMAC-SHA256 of the token under a key of their own derived
+    from the case secret: without the case key they are as unpredictable as `new_receipt`'s, even to
+    someone who knows the token."""
+    digest = hmac.new(derive_key(case_secret, "survey_app visit receipt"), submission.encode(), hashlib.sha256).digest()
+    number = int.from_bytes(digest, "big")
+    words = word_list()  # 2,048 = 2**11 words: eleven bits pick one word, exactly uniformly
+    return Receipt(tuple(words[(number >> (11 * i)) & 2047] for i in range(RECEIPT_WORDS)))
+
+
 def parse_receipt(typed: str) -> Receipt:
     """The receipt a respondent typed, forgiving case, spacing, punctuation and word endings."""
     pieces = [piece for piece in re.split(r"[^a-z]+", typed.lower()) if piece]

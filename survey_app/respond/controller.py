@@ -88,7 +88,7 @@ class RespondentController(Controller):
         # Sharing a concern with the guardian needs the case key, for its receipt (survey_app/ftsu).
         case_secret = web_case_secret(settings) if concern_is_shared(published.instrument, outcome.answers) else None
         try:
-            receipt = receipt_for(published.instrument, outcome.answers, case_secret)
+            receipt = receipt_for(published.instrument, outcome.answers, case_secret, state.submission)
         except SharingUnavailable as refusal:
             refusal_page = refuse_sharing(published.instrument, state, str(refusal))
             return pages.outcome_page(published, settings, refusal_page, state.submission)
@@ -97,7 +97,13 @@ class RespondentController(Controller):
             stored = await request.app.state.inbox_writer.submit(published, outcome.answers, state.submission)
         else:
             stored = await anyio.to_thread.run_sync(
-                ftsu_intake.store, request.app.state.engine, published, outcome.answers, case_secret, receipt
+                ftsu_intake.store,
+                request.app.state.engine,
+                published,
+                outcome.answers,
+                case_secret,
+                receipt,
+                state.submission,
             )
         if not stored:
             request.app.state.published_waves.forget(wave)

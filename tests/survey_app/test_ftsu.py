@@ -315,6 +315,34 @@ def test_an_urgent_concern_arrives_at_once_first_and_only_once(world: World, cli
     assert listed[0] == urgent_id, "urgent first"
 
 
+def test_a_concern_sent_twice_from_one_visit_is_one_case_with_one_receipt(
+    world: World, client: TestClient[Litestar]
+) -> None:
+    """A retried API call (or a form sent twice) shows the same receipt words and makes one case,
+    on the urgent path and through the mixer."""
+    now = dt.datetime.now(dt.UTC)
+    world.round(now)
+    answers = {"what_happened": "Staffing tonight is dangerous.", "consent_quote": 2, "consent_share": 1, "urgent": 1}
+    key = {"Idempotency-Key": "one-visit-token-0123456789"}
+    bodies = [client.post(f"/api/v1/waves/{world.slug}/responses", json={"answers": answers}, headers=key) for _ in range(2)]
+    assert [b.status_code for b in bodies] == [201, 201]
+    words = {b.json()["receipt"]["words"] for b in bodies}
+    assert len(words) == 1
+    other = client.post(
+        f"/api/v1/waves/{world.slug}/responses", json={"answers": answers}, headers={"Idempotency-Key": "another-visit-0123456789ab"}
+    )
+    assert other.json()["receipt"]["words"] not in words
+    report = world.round(now + dt.timedelta(minutes=1))
+    assert report.urgent_cases == 2 and report.duplicates == 1  # two visits, three copies
+    themes_only(client, world.slug, 9)
+    world.mix()
+    assert count_rows(world.engine, "concern_part") == 2  # the repeat never became parts
+    report = world.round(now + dt.timedelta(days=1, minutes=2))
+    assert report.cases == 0 and report.duplicates == 2
+    assert len(world.cases()) == 2
+    assert "Your concern" in read_replies(client, words.pop()).text
+
+
 def test_words_that_suggest_a_risk_to_life_flag_the_case(world: World, client: TestClient[Litestar]) -> None:
     share(client, world.slug, "My rota was changed without asking.", urgent=2)
     share(client, world.slug, "After what they did I want to end my life.", urgent=2)

@@ -23,3 +23,14 @@ def test_the_kept_hash_depends_on_the_wave_key() -> None:
     assert token_hash(b"k" * 32, token) == token_hash(b"k" * 32, token)
     assert token_hash(b"k" * 32, token) != token_hash(b"j" * 32, token)
     assert token.encode() not in token_hash(b"k" * 32, token)
+
+
+def test_a_visit_keeps_its_receipt_and_no_one_can_work_it_out_without_the_case_key() -> None:
+    from survey_app.ftsu.receipts import RECEIPT_WORDS, parse_receipt, visit_receipt
+
+    token = new_submission_token()
+    receipt = visit_receipt(b"c" * 32, token)
+    assert visit_receipt(b"c" * 32, token) == receipt and len(receipt.words) == RECEIPT_WORDS
+    assert parse_receipt(receipt.text) == receipt
+    assert visit_receipt(b"d" * 32, token) != receipt
+    assert len({visit_receipt(b"c" * 32, new_submission_token()).text for _ in range(200)}) == 200
