@@ -517,19 +517,27 @@ EXPORTS = ["indicators", "themes", "microdata"]
 @click.pass_obj
 def themes(context: Context, slug: str, output_format: str) -> None:
     """Themes of the wave's released testimonies, as the latest release stored them."""
-    from survey_app.themes import describe, latest_themes
-    from survey_app.waves import find_wave
+    from survey_app.themes import describe
 
     with context.engine.connect() as connection:
-        found = find_wave(connection, slug)
-        if found is None:
-            fail(f"no wave {slug!r}")
-        assert found is not None
-        theme_set = latest_themes(connection, found.id, context.case_secret())
+        theme_set = wave_themes(context, connection, slug)
+    emit(output_format, theme_set, lambda: describe(theme_set))
+
+
+def wave_themes(context: Context, connection: Any, slug: str) -> dict[str, Any]:
+    """The wave's latest theme set, or the command fails saying why there is none."""
+    from survey_app.themes import latest_themes
+    from survey_app.waves import find_wave
+
+    found = find_wave(connection, slug)
+    if found is None:
+        fail(f"no wave {slug!r}")
+    assert found is not None
+    theme_set = latest_themes(connection, found.id, context.case_secret())
     if theme_set is None:
         fail(f"wave {slug} has no themes yet: they are computed when a release publishes testimonies")
     assert theme_set is not None
-    emit(output_format, theme_set, lambda: describe(theme_set))
+    return theme_set
 
 
 @main.command("export")
@@ -568,18 +576,8 @@ def export(context: Context, slug: str, what: str, by: str | None, output_format
             fail(str(error))
         click.echo(f"wrote {written.rows} rows of {what} by {by} (release {report.release}) to {out}")
     elif what == "themes":
-        from survey_app.themes import latest_themes
-        from survey_app.waves import find_wave
-
         with context.engine.begin() as connection:
-            found = find_wave(connection, slug)
-            if found is None:
-                fail(f"no wave {slug!r}")
-            assert found is not None
-            theme_set = latest_themes(connection, found.id, context.case_secret())
-            if theme_set is None:
-                fail(f"wave {slug} has no themes yet: they are computed when a release publishes testimonies")
-            assert theme_set is not None
+            theme_set = wave_themes(context, connection, slug)
             written = themes_export(theme_set, output_format)
             out.write_bytes(written.content)
             record_audit(
