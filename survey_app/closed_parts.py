@@ -122,8 +122,7 @@ class ClosedPartLayout:
                 raise ClosedPartError("a closed-answer part does not match the wave's layout")
             buffer += plaintext
             count += 1
-        records = np.frombuffer(bytes(buffer), dtype=self.dtype, count=count)
-        return records
+        return np.frombuffer(buffer, dtype=self.dtype, count=count)  # over the buffer itself: no copy
 
     def columns(self, records: np.ndarray) -> dict[str, Column]:
         """A column per closed question, straight from the records' fixed positions.
