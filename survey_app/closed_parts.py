@@ -132,14 +132,19 @@ class ClosedPartLayout:
         question.
         """
         n = len(records)
-        index = {q.id: np.empty(n, dtype=np.int32) for q in self.questions if q.type != "multiple"}
+        # Positions in the narrowest signed type that holds them (-1: no answer).
+        index = {
+            q.id: np.empty(n, dtype=np.int16 if len(q.options) < 1 << 15 else np.int32)
+            for q in self.questions
+            if q.type != "multiple"
+        }
         chosen = {q.id: np.empty((n, len(q.options)), dtype=bool) for q in self.questions if q.type == "multiple"}
         for start in range(0, n, DECODE_BLOCK):
             block = records[start : start + DECODE_BLOCK]
             stop = start + len(block)
             for question_id, positions in index.items():
                 # Stored as 1 + position, 0 for no answer: position -1.
-                np.subtract(block[question_id], 1, out=positions[start:stop], dtype=np.int32)
+                np.subtract(block[question_id], 1, out=positions[start:stop], dtype=positions.dtype)
             for question_id, picked in chosen.items():
                 bits = np.unpackbits(block[question_id], axis=1, count=picked.shape[1], bitorder="little")
                 picked[start:stop] = bits.view(bool)
@@ -150,7 +155,8 @@ class ClosedPartLayout:
                 columns[question.id] = Column(question.id, codes, chosen[question.id])
                 continue
             positions = index[question.id]
-            if n and int(positions.max()) >= len(codes):
+            # A stored value past the options is >= len(codes), or below -1 once wrapped into int16.
+            if n and (int(positions.max()) >= len(codes) or int(positions.min()) < -1):
                 raise ClosedPartError(f"a closed-answer part has an answer to {question.id} that is not an option")
             columns[question.id] = Column(question.id, codes, index=positions)
         return columns

@@ -83,11 +83,12 @@ def test_a_part_that_does_not_fit_the_layout_is_refused_not_misread() -> None:
     for damaged in (record[:-1], record + b"\x00", b"\x07" + record[1:]):
         with pytest.raises(ClosedPartError):
             layout.records([damaged])
-    too_high = bytearray(record)
     offset = layout.dtype.fields["q14a"][1]
-    too_high[offset : offset + 2] = (60_000).to_bytes(2, "little")
-    with pytest.raises(ClosedPartError):
-        layout.columns(layout.records([bytes(too_high)]))
+    for stored in (len(INSTRUMENT.questions["q14a"].options) + 1, 30_000, 32_768, 60_000, 65_535):
+        too_high = bytearray(record)
+        too_high[offset : offset + 2] = stored.to_bytes(2, "little")
+        with pytest.raises(ClosedPartError):
+            layout.columns(layout.records([bytes(too_high)]))
 
 
 def test_json_parts_of_waves_opened_before_records_read_as_the_same_records() -> None:
