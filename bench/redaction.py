@@ -5,6 +5,7 @@ Prints figures; it is not a test. Run it from the repository with the project's 
     .venv/bin/python bench/redaction.py
     .venv/bin/python bench/redaction.py --show-errors
     .venv/bin/python bench/redaction.py --format json
+    .venv/bin/python bench/redaction.py --fixture tests/analysis/fixtures/redaction_independent.jsonl
 
 Fixture: tests/analysis/fixtures/redaction_testimonies.jsonl (realistic testimonies with planted,
 safe identifiers, each labelled with its type and character span). A labelled span is *found* when
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from analysis.redaction import STRUCTURED_TYPES, redact  # noqa: E402
-from tests.analysis.redaction_scoring import load_fixture, score, table, totals  # noqa: E402
+from tests.analysis.redaction_scoring import FIXTURE, load_fixture, score, table, totals  # noqa: E402
 
 COMMENTS = ROOT.parent / "shared" / "data" / "pxtextmining" / "text_data.csv"
 
@@ -39,9 +40,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show-errors", action="store_true")
     parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument(
+        "--fixture",
+        type=Path,
+        default=FIXTURE,
+        help="labelled JSONL (default: the main fixture; tests/analysis/fixtures/redaction_independent.jsonl "
+        "is a second corpus written by another author without reading the redactor)",
+    )
     args = parser.parse_args(argv)
 
-    records = load_fixture()
+    records = load_fixture(args.fixture)
     scores = score(records)
     structured = totals(scores, STRUCTURED_TYPES)
     report = {
