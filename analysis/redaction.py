@@ -11,9 +11,9 @@
 | POSTCODE | full UK postcodes (SW1A 1AA) | pattern |
 | REGISTRATION_NUMBER | GMC numbers (7 digits beside "GMC" or "registration"), NMC PINs (12A3456E), HCPC numbers beside "HCPC" | pattern and context |
 | STAFF_NUMBER | staff, payroll, employee, assignment or ESR numbers | the number after a context phrase |
-| DATE | exact dates: 12/03/2024, 2024-03-12, 12 March 2024, March 12th, Monday 3rd June | patterns; a month and year alone is not an exact date and stays |
+| DATE | exact dates: 12/03/2024, Sat 16/09/23, 2024-03-12, 12 March 2024, March 12th, Monday 3rd June | patterns; a month and year alone is not an exact date and stays |
 | WARD / SITE / TEAM / ... | the organisation's own names, from `organisation_terms` | whole words, case-insensitive |
-| NAME | people's names | a title (Dr, Mr, Mrs, Ms, Sister, Nurse, ...) and the capitalised word(s) after it; a given name from the shipped list (analysis/data/given_names.txt, several thousand UK and international names) and the capitalised surname(s) after it; a name that is also an English word (Grace, Will, Hope) only with a title or a capitalised surname beside it; "called"/"named" and a capitalised word; in text written without capitals, the listed given names in lower case |
+| NAME | people's names | a title (Dr, Mr, Mrs, Ms, Sister, Nurse, ...) and the capitalised word(s) after it; a given name from the shipped list (analysis/data/given_names.txt, several thousand UK and international names) and the capitalised surname(s) after it; a name that is also an English word (Grace, Will, Hope) only with a title or a capitalised surname beside it; "called"/"named" and a capitalised word; a capitalised name and surname right after a role word ("charge nurse Kofi Boateng"); a capitalised word joined by "and" to a name ("Marisol Reyes and Jhoanna"); a given name that is also a word opening a sentence about a person ("Ebony is a great nurse"); surname particles (dela Cruz, van der Berg); in text written without capitals, the listed given names in lower case |
 
 Words about ethnicity, religion, nationality, language and culture (`PROTECTED_WORDS`: Black, Asian,
 Muslim, Nigerian, Filipino, Polish, Hindu, Caribbean, Irish Traveller, ...) are the substance of these
@@ -230,7 +230,10 @@ _STAFF = re.compile(
     re.IGNORECASE,
 )
 _DATE_PATTERNS = [
-    re.compile(r"(?<![\d/.\-])\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})(?![\d/])"),
+    re.compile(
+        rf"(?<![\d/.\-])(?:\b{_WEEKDAY_RE}\.?,?[ \t]+)?\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:\d{{4}}|\d{{2}})(?![\d/])",
+        re.IGNORECASE,
+    ),
     re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)"),
     # Monday 3rd June 2024, 3rd of June, 12 March 2024, the 5th of Jan
     re.compile(
@@ -328,12 +331,49 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
         gap = text[tokens[k - 1][1] : tokens[k][0]]
         return gap in (" ", "\u00a0") and not tokens[k - 1][2].lower().endswith(("'s", "\u2019s"))
 
+    def particle(k: int) -> bool:
+        """A surname particle ("Dela Cruz", "van der Berg", "bin Ahmad") with a surname after it."""
+        if k + 1 >= n or tokens[k][2].lower() not in _SURNAME_PARTICLES:
+            return False
+        gap = text[tokens[k - 1][1] : tokens[k][0]]
+        return gap == " " and (surname_like(k + 1) or (k + 2 < n and tokens[k + 1][2].lower() in _SURNAME_PARTICLES and surname_like(k + 2)))
+
     def extend(k: int) -> int:
-        """Index after the last surname-like token following k (at most two)."""
+        """Index after the last surname-like token following k (at most two, particles aside)."""
         j = k + 1
-        while j < n and j - k <= 2 and surname_like(j):
-            j += 1
+        surnames = 0
+        while j < n and surnames < 2:
+            if surname_like(j):
+                surnames += 1
+                j += 1
+            elif particle(j):
+                j += 1
+            else:
+                break
         return j
+
+    def person_follows(k: int) -> bool:
+        """Tokens after k say a person was meant: "... is a great nurse", "... was our ward manager"."""
+        if k >= n or tokens[k][2].lower() not in {"is", "was"}:
+            return False
+        window = [t[2].lower() for t in tokens[k + 1 : k + 6]]
+        if not window or window[0] not in {"a", "an", "the", "our", "my", "their", "one", "another"}:
+            return False
+        return any(w in _PERSON_NOUNS for w in window[1:])
+
+    def named_beside(k: int) -> bool:
+        """Joined by "and" to a name found just before ("Marisol Reyes and Jhoanna") or to a listed given
+        name just after ("Precious and Blessing")."""
+        start = tokens[k][0]
+        if spans and text[spans[-1][1] : start] in (" and ", ", ", " & "):
+            return True
+        return (
+            k + 2 < n
+            and tokens[k + 1][2] == "and"
+            and text[tokens[k][1] : tokens[k + 2][0]] == " and "
+            and tokens[k + 2][2][:1].isupper()
+            and bare(k + 2).lower() in plain
+        )
 
     while i < n:
         s, e, w = tokens[i]
@@ -399,6 +439,48 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
             spans.append((s, s + len(_name_text(tokens, i, j, text))))
             i = j
             continue
+        # 3b. A capitalised word joined by "and" to a name just found, or a capitalised name and surname
+        #     right after a role word ("team leader Shona MacLeod").
+        if (
+            word[:1].isupper()
+            and not word.isupper()
+            and low not in _ROLE_WORDS_LOWER
+            and low not in _TITLE_SET
+            and low not in _PLACE_WORDS
+            and low not in STOP_WORDS_LOWER
+            and (
+                (named_beside(i) and (low in plain or low in common or (i + 1 < n and surname_like(i + 1))))
+                or (
+                    i > 0
+                    and tokens[i - 1][2].lower() in _INTRO_WORDS
+                    and text[tokens[i - 1][1] : s] == " "
+                    and i + 1 < n
+                    and surname_like(i + 1)
+                )
+            )
+        ):
+            j = extend(i)
+            spans.append((s, s + len(_name_text(tokens, i, j, text))))
+            i = j
+            continue
+        # 3c. A given name that is also a word, or a capitalised pair, opening a sentence about a person
+        #     ("Ebony is a great nurse", "Will Turner is the only charge nurse who ...").
+        if word[:1].isupper() and not word.isupper() and sentence_initial(i) and low not in _ROLE_WORDS_LOWER:
+            if low in common and person_follows(i + 1):
+                spans.append((s, s + len(word)))
+                i += 1
+                continue
+            if (
+                low not in STOP_WORDS_LOWER
+                and low not in _TITLE_SET
+                and i + 1 < n
+                and surname_like(i + 1)
+                and person_follows(i + 2)
+            ):
+                j = extend(i)
+                spans.append((s, s + len(_name_text(tokens, i, j, text))))
+                i = j
+                continue
         # 4. A listed given name (and surname after it).
         if word[:1].isupper() and not (word.isupper() and len(word) > 1 and low not in plain):
             if low in plain:
@@ -464,11 +546,21 @@ STOP_WORDS_LOWER = frozenset(
 _INTRO_WORDS = frozenset(
     """manager colleague colleagues friend friends coordinator co-ordinator mentor supervisor boss matron
     educator preceptor buddy cousin husband wife partner daughter son brother sister mum dad mother father
+    leader
     called named hca porter midwife registrar consultant nurse doctor dr mr mrs ms miss receptionist
     housekeeper domestic cleaner chaplain physio assistant deputy lead rep steward guardian""".split()
 )
 _NOT_NAME_AFTER_INTRO = frozenset("""said told says asked was is who and or but the a in on at""".split())
 _SEASONS = frozenset("summer autumn spring winter christmas easter eve".split())
+_SURNAME_PARTICLES = frozenset(
+    "de da das dos del dela della di du van von der den ten ter le la bin binti ibn al el abu".split()
+)
+_PERSON_NOUNS = frozenset(
+    """nurse nurses hca carer colleague colleagues manager doctor consultant registrar midwife porter sister
+    matron charge cleaner domestic receptionist coordinator co-ordinator supervisor mentor friend lady man
+    woman guy person student physio pharmacist paramedic surgeon anaesthetist therapist assistant worker
+    lead leader boss director secretary administrator admin educator preceptor""".split()
+)
 _COMMON_LOWER = frozenset(
     """a an the and or but if so to of in on at by for from with as is was were be been am are it its i me my
     we us our you your he him his she her they them their this that there here then than not no yes all any

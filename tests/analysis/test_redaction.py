@@ -185,6 +185,8 @@ def test_staff_numbers(text):
         "Friday the 7th of June",
         "1 Feb 2024",
         "Jan 5th",
+        "Sat 16/09/23",
+        "Wednesday, 4.12.2024",
     ],
 )
 def test_dates(date):
@@ -215,6 +217,16 @@ def test_organisation_terms_whole_words_case_insensitive():
         ("a colleague called Chukwuemeka", "a colleague called [NAME]"),
         ("my manager sarah kept saying it", "my manager [NAME] kept saying it"),
         ("dr okafor was there", "dr [NAME] was there"),
+        # a particle inside the surname
+        ("I asked Maria dela Cruz", "I asked [NAME]"),
+        ("Dr Pieter van der Berg signed it", "Dr [NAME] signed it"),
+        # joined by "and" to a name just found
+        ("Marisol Reyes and Jhoanna Dela Cruz are from the Philippines.", "[NAME] and [NAME] are from the Philippines."),
+        # a name and surname right after a role word
+        ("our charge nurse Kofi Boateng said no", "our charge nurse [NAME] said no"),
+        # a given name that is also a word, opening a sentence about a person
+        ("Ebony is a great nurse.", "[NAME] is a great nurse."),
+        ("Rob is a good person to liaise with.", "[NAME] is a good person to liaise with."),
     ],
 )
 def test_names(text, expected):
@@ -235,6 +247,10 @@ def test_names(text, expected):
         "Pity the Dr's attitude towards patients.",
         "In October. 2 nurses came",
         "The Hope Centre was great",
+        "Hope is a good thing to hold on to.",
+        "Joy is what the job used to bring.",
+        "Black and Asian staff were sent home first.",
+        "Tea and Biscuits were served at the Forum.",
     ],
 )
 def test_name_like_words_stay(text):
