@@ -7,13 +7,13 @@
 | EMAIL | e-mail addresses | pattern |
 | PHONE | UK phone numbers: 07xxx xxxxxx, +44 7xxx ..., 020 xxxx xxxx, 01xxx xxxxxx, 03/08 numbers | digits after 0 or +44, with spaces, dashes, dots or brackets; 10 or 11 digits in the national form |
 | NHS_NUMBER | 10 digits, optionally 3-3-4 spaced | only when the modulus-11 check digit is valid |
-| NI_NUMBER | National Insurance numbers (QQ 12 34 56 C) | two letters, six digits, a letter A-D |
+| NI_NUMBER | National Insurance numbers (QQ 12 34 56 C, QQ-12-34-56-C) | two letters, six digits, a letter A-D |
 | POSTCODE | full UK postcodes (SW1A 1AA) | pattern |
 | REGISTRATION_NUMBER | GMC numbers (7 digits beside "GMC" or "registration"), NMC PINs (12A3456E), HCPC numbers beside "HCPC" | pattern and context |
 | STAFF_NUMBER | staff, payroll, employee, assignment or ESR numbers | the number after a context phrase |
 | DATE | exact dates: 12/03/2024, Sat 16/09/23, 2024-03-12, 12 March 2024, March 12th, Monday 3rd June | patterns; a month and year alone is not an exact date and stays |
 | WARD / SITE / TEAM / ... | the organisation's own names, from `organisation_terms` | whole words, case-insensitive |
-| NAME | people's names | a title (Dr, Mr, Mrs, Ms, Sister, Nurse, ...) and the capitalised word(s) after it; a given name from the shipped list (analysis/data/given_names.txt, several thousand UK and international names) and the capitalised surname(s) after it; a name that is also an English word (Grace, Will, Hope) only with a title or a capitalised surname beside it; "called"/"named" and a capitalised word; a capitalised name and surname right after a role word ("charge nurse Kofi Boateng"); a capitalised word joined by "and" to a name ("Marisol Reyes and Jhoanna"); a given name that is also a word opening a sentence about a person ("Ebony is a great nurse"); surname particles (dela Cruz, van der Berg); in text written without capitals, the listed given names in lower case |
+| NAME | people's names | a title (Dr, Mr, Mrs, Ms, Sister, Nurse, ...) and the capitalised word(s) after it; a given name from the shipped list (analysis/data/given_names.txt, several thousand UK and international names) and the capitalised surname(s) after it; a name that is also an English word (Grace, Will, Hope) only with a title or a capitalised surname beside it; "called"/"named" and a capitalised word; a capitalised name and surname right after a role word ("charge nurse Kofi Boateng"); a capitalised word joined by "and" to a name ("Marisol Reyes and Jhoanna"); a given name that is also a word opening a sentence about a person ("Ebony is a great nurse"); a writer's own name ("My name is Lwazi", "I'm Nanami"); one capitalised word after a role ("my manager Wiktoria"); a name in apposition to a role ("Bola the healthcare assistant was"); a listed name in lower case before what a person does ("tunde was"); surname particles (dela Cruz, van der Berg, ap Gwilym, al-Amin); in text written without capitals, the listed given names in lower case |
 
 Words about ethnicity, religion, nationality, language and culture (`PROTECTED_WORDS`: Black, Asian,
 Muslim, Nigerian, Filipino, Polish, Hindu, Caribbean, Irish Traveller, ...) are the substance of these
@@ -209,13 +209,16 @@ _PHONE = re.compile(
     r"(?:\d[ \t\-.)]{0,2}){8,10}\d(?![\d])"
 )
 _NHS = re.compile(r"(?<![\d\w])(\d{3})([ \t-]?)(\d{3})\2(\d{4})(?![\d\w])")
-_NI = re.compile(r"(?<![\w])[A-Za-z]{2}[ \t]?\d{2}[ \t]?\d{2}[ \t]?\d{2}[ \t]?[A-Da-d](?![\w])")
+_NI = re.compile(
+    r"(?<![\w])[A-Za-z]{2}[ \t.\-]?\d{2}[ \t.\-]?\d{2}[ \t.\-]?\d{2}[ \t.\-]?[A-Da-d](?![\w])"
+)
 _POSTCODE = re.compile(
     r"(?<![\w])(?:[A-Za-z]{1,2}\d[A-Za-z\d]?|[A-Za-z]{1,2}\d)[ \t]?\d[ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2}(?![\w])"
 )
 _NMC_PIN = re.compile(r"(?<![\w])\d{2}[A-Za-z]\d{4}[A-Za-z](?![\w])")
 _GMC = re.compile(
-    r"\b(?:GMC|gmc|General Medical Council|registration|reg\.?|registered)\b[^\d\n]{0,30}?(?<!\d)(\d{7})(?!\d)"
+    r"\b(?:GMC|gmc|GPhC|gphc|General Medical Council|General Pharmaceutical Council|registration|reg\.?|registered)"
+    r"\b[^\d\n]{0,30}?(?<!\d)(\d{7})(?!\d)"
 )
 _GMC_AFTER = re.compile(r"(?<!\d)(\d{7})(?!\d)[ \t]*\(?(?:GMC|gmc)\b")
 _HCPC = re.compile(r"\b(?:HCPC|hcpc)\b[^\n]{0,30}?\b([A-Za-z]{2,3}[ \t]?\d{5,6})\b")
@@ -223,7 +226,7 @@ _PIN_CONTEXT = re.compile(
     r"\b(?:NMC|nmc|PIN|pin)\b[^\n]{0,25}?\b(\d{2}[A-Za-z]\d{4}[A-Za-z]|\d{7,8}[A-Za-z]?)\b"
 )
 _STAFF = re.compile(
-    r"\b(?:staff|payroll|employee|employment|assignment|ESR|esr|personnel|badge|ID|id)"
+    r"\b(?:staff|payroll|employee|employment|assignment|ESR|esr|personnel|badge|worker|agency|ID|id)"
     r"[ \t]*(?:number|no\.?|num|#|ID|id|ref(?:erence)?|code)?s?\b"
     r"[^\w\n]{0,4}(?:(?:is|was|of|number|no|:)\s*){0,3}"
     r"([A-Za-z]{0,3}[ \t-]?\d[\d \t-]{2,12}\d)(?![\d])",
@@ -238,7 +241,7 @@ _DATE_PATTERNS = [
     # Monday 3rd June 2024, 3rd of June, 12 March 2024, the 5th of Jan
     re.compile(
         rf"\b(?:{_WEEKDAY_RE},?[ \t]+(?:the[ \t]+)?)?\d{{1,2}}{_ORD}?(?:[ \t]+of)?[ \t]+{_MONTH_RE}\b\.?"
-        rf"(?:,?[ \t]+\d{{4}}\b)?",
+        rf"(?:,?[ \t]+(?:\d{{4}}|'?\d{{2}}(?![\d:.]|[ \t]*(?:hours?|hrs?|mins?|minutes?|days?|weeks?|years?)\b))\b)?",
         re.IGNORECASE,
     ),
     # March 12th, Monday June 3rd, June the 3rd, March 12 2024
@@ -325,7 +328,7 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
         low = w.lower()
         if low in PROTECTED_WORDS or low in _ROLE_WORDS_LOWER or low in _TITLE_SET or low in _PLACE_WORDS:
             return False
-        if not (w[:1].isupper() and not w.isupper()):
+        if not (w[:1].isupper() and not w.isupper()) and not _PREFIXED_SURNAME.fullmatch(w):
             return False
         # only separated by a single space from the previous token
         gap = text[tokens[k - 1][1] : tokens[k][0]]
@@ -463,6 +466,74 @@ def _name_spans(text: str) -> list[tuple[int, int]]:
             spans.append((s, s + len(_name_text(tokens, i, j, text))))
             i = j
             continue
+        # 3d. "My name is Lwazi", "I'm Nanami": a capitalised word a writer gives as their own name.
+        if (
+            word[:1].isupper()
+            and i >= 2
+            and low not in _ROLE_WORDS_LOWER
+            and low not in STOP_WORDS_LOWER
+            and low not in _TITLE_SET
+            and (
+                " ".join(t[2].lower() for t in tokens[i - 3 : i]) == "my name is"
+                or tokens[i - 1][2].lower() in {"i'm", "i\u2019m"}
+            )
+        ):
+            j = extend(i)
+            spans.append((s, s + len(_name_text(tokens, i, j, text))))
+            i = j
+            continue
+        # 3e. A single capitalised word right after a word that introduces a person ("my manager
+        #     Wiktoria"), or a listed name in lower case there ("the ward clerk joy").
+        if (
+            i > 0
+            and tokens[i - 1][2].lower() in _INTRO_WORDS
+            and text[tokens[i - 1][1] : s] == " "
+            and low not in _ROLE_WORDS_LOWER
+            and low not in STOP_WORDS_LOWER
+            and low not in _TITLE_SET
+            and low not in _NOT_NAME_AFTER_INTRO
+            and low not in _PLACE_WORDS
+            and ((word[:1].isupper() and not word.isupper()) or (word.islower() and (low in plain or low in common)))
+        ):
+            j = extend(i) if word[:1].isupper() else i + 1
+            spans.append((s, s + len(_name_text(tokens, i, j, text))))
+            i = j
+            continue
+        # 3f. A name in apposition to a role ("Bola the healthcare assistant", "Bill Hargreaves the estates
+        #     manager"), or a capitalised pair opening a sentence with a speech verb ("Hannah-Louise Bevan told").
+        if word[:1].isupper() and not word.isupper() and low not in _ROLE_WORDS_LOWER and low not in STOP_WORDS_LOWER and low not in _TITLE_SET:
+            j = extend(i)
+            after = [t[2].lower() for t in tokens[j : j + 4]]
+            role = next((p for p in (2, 1) if p < len(after) and after[p] in _PERSON_NOUNS), None)
+            # At the start of a sentence a verb can look the same ("Praised the nurses"): there the
+            # role must be followed by what a person does.
+            apposition = (
+                after[:1] == ["the"]
+                and role is not None
+                and text[tokens[j - 1][1] : tokens[j][0]] == " "
+                and (
+                    not sentence_initial(i)
+                    or (role + 1 < len(after) and after[role + 1] in _SPEECH_VERBS | _NAME_CUE_VERBS)
+                )
+            )
+            if apposition or (sentence_initial(i) and j > i + 1 and after[:1] and after[0] in _SPEECH_VERBS):
+                spans.append((s, s + len(_name_text(tokens, i, j, text))))
+                i = j
+                continue
+        # 3g. A listed given name typed in lower case in ordinary text ("tunde was shouted at").
+        if (
+            word.islower()
+            and not lower_style
+            and len(low) >= 4
+            and low in plain
+            and low not in _COMMON_LOWER
+            and low not in STOP_WORDS_LOWER
+            and i + 1 < n
+            and tokens[i + 1][2].lower() in _NAME_CUE_VERBS
+        ):
+            spans.append((s, s + len(word)))
+            i += 1
+            continue
         # 3c. A given name that is also a word, or a capitalised pair, opening a sentence about a person
         #     ("Ebony is a great nurse", "Will Turner is the only charge nurse who ...").
         if word[:1].isupper() and not word.isupper() and sentence_initial(i) and low not in _ROLE_WORDS_LOWER:
@@ -548,18 +619,27 @@ _INTRO_WORDS = frozenset(
     educator preceptor buddy cousin husband wife partner daughter son brother sister mum dad mother father
     leader
     called named hca porter midwife registrar consultant nurse doctor dr mr mrs ms miss receptionist
-    housekeeper domestic cleaner chaplain physio assistant deputy lead rep steward guardian""".split()
+    housekeeper domestic cleaner chaplain physio assistant deputy lead rep steward guardian clerk technician
+    crewmate student""".split()
 )
 _NOT_NAME_AFTER_INTRO = frozenset("""said told says asked was is who and or but the a in on at""".split())
 _SEASONS = frozenset("summer autumn spring winter christmas easter eve".split())
 _SURNAME_PARTICLES = frozenset(
-    "de da das dos del dela della di du van von der den ten ter le la bin binti ibn al el abu".split()
+    "de da das dos del dela della di du van von der den ten ter le la bin binti ibn al el abu ap ab".split()
 )
+_PREFIXED_SURNAME = re.compile(r"(?:al|el|bin|ibn|abu|ben)-[A-Z][a-z\u00C0-\u024F]+")
+"""A surname joined to its particle: al-Amin, el-Sayed."""
+_SPEECH_VERBS = frozenset(
+    """said says told tells asked asks shouted screamed laughed refused called calls warned made makes
+    kept keeps gave gives sent sends put puts wrote moved reported threatened accused ignored""".split()
+)
+_NAME_CUE_VERBS = frozenset("was is has had said told asked gets got says kept".split())
 _PERSON_NOUNS = frozenset(
     """nurse nurses hca carer colleague colleagues manager doctor consultant registrar midwife porter sister
     matron charge cleaner domestic receptionist coordinator co-ordinator supervisor mentor friend lady man
     woman guy person student physio pharmacist paramedic surgeon anaesthetist therapist assistant worker
-    lead leader boss director secretary administrator admin educator preceptor""".split()
+    lead leader boss director secretary administrator admin educator preceptor clerk technician crewmate
+    supervisor estates healthcare""".split()
 )
 _COMMON_LOWER = frozenset(
     """a an the and or but if so to of in on at by for from with as is was were be been am are it its i me my

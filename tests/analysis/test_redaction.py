@@ -227,6 +227,25 @@ def test_organisation_terms_whole_words_case_insensitive():
         # a given name that is also a word, opening a sentence about a person
         ("Ebony is a great nurse.", "[NAME] is a great nurse."),
         ("Rob is a good person to liaise with.", "[NAME] is a good person to liaise with."),
+        # a writer's own name
+        ("Hi, I'm Nanami from Japan.", "Hi, I'm [NAME] from Japan."),
+        ("My name is Lwazi but everyone calls me Lee.", "My name is [NAME] but everyone calls me [NAME]."),
+        # one capitalised word, or a listed name in lower case, right after a role
+        ("My manager Wiktoria rewrites my rota.", "My manager [NAME] rewrites my rota."),
+        ("the ward clerk joy told the office", "the ward clerk [NAME] told the office"),
+        # a name in apposition to a role
+        ("Tom Hargreaves the estates manager told us.", "[NAME] the estates manager told us."),
+        ("Bola the healthcare assistant was crying.", "[NAME] the healthcare assistant was crying."),
+        ("Hannah-Louise Bevan told the bank HCAs to leave.", "[NAME] told the bank HCAs to leave."),
+        # a listed name typed in lower case, before what a person does
+        ("On Ward 9 tunde was shouted at by a relative.", "On Ward 9 [NAME] was shouted at by a relative."),
+        # particles and structured forms
+        ("Dr Farah al-Amin told her to write it down.", "Dr [NAME] told her to write it down."),
+        ("My crewmate Rhys ap Gwilym and I went.", "My crewmate [NAME] and I went."),
+        ("my ni is QQ-24-68-02-C and", "my ni is [NI_NUMBER] and"),
+        ("I'm a pharmacist (GPhC 2087431).", "I'm a pharmacist (GPhC [REGISTRATION_NUMBER])."),
+        ("My agency worker number is AGY-55817.", "My agency worker number is [STAFF_NUMBER]."),
+        ("Complaint submitted 5 Feb 24 about it.", "Complaint submitted [DATE] about it."),
     ],
 )
 def test_names(text, expected):
@@ -251,6 +270,11 @@ def test_names(text, expected):
         "Joy is what the job used to bring.",
         "Black and Asian staff were sent home first.",
         "Tea and Biscuits were served at the Forum.",
+        # seen in real NHS feedback (pxtextmining): a verb opening a sentence looks like a name
+        "Praised the nurses, feels comfortable in their company.",
+        "Stop the surgeon giving you feed back.",
+        "I'm Nigerian and proud of it.",
+        "I'm Band 5 on nights.",
     ],
 )
 def test_name_like_words_stay(text):
