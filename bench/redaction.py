@@ -44,10 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         "--fixture",
         type=Path,
         default=FIXTURE,
-        help="labelled JSONL (default: the main fixture). Two more, each written by another author without "
-        "reading the redactor: tests/analysis/fixtures/redaction_independent.jsonl (its misses were looked at "
-        "when the redactor was last changed) and redaction_holdout.jsonl (never used to change the redactor: "
-        "keep it that way, or write a new one)",
+        help="labelled JSONL (default: the main fixture). Three more, each written by another author without "
+        "reading the redactor, in tests/analysis/fixtures/: redaction_independent.jsonl and "
+        "redaction_holdout.jsonl (their misses guided the last changes to the redactor) and "
+        "redaction_holdout2.jsonl (never used to change it: keep it that way, or write a new one)",
     )
     args = parser.parse_args(argv)
 
