@@ -163,7 +163,7 @@ def _mix_batch(
             testimonies.append(seal_with_key(keys.data_key, _encode(parts.testimony), part_context("testimony", wave_id)))
         if parts.concern is not None:
             concerns.append(seal_with_key(case_key, _encode(parts.concern), part_context("concern", wave_id)))
-    if len(rows) - len(duplicates) < batch_size:
+    if duplicates and len(rows) - len(duplicates) < batch_size:
         # Too few different responses for a batch: drop only the repeats; the rest wait for more.
         with engine.begin() as connection:
             deleted = connection.execute(delete(InboxItem).where(InboxItem.id.in_(duplicates)))
