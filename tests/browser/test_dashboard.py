@@ -75,6 +75,14 @@ def describe(violations: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def sign_in_as_edi_lead(page: Page, base: str) -> None:
+    page.goto(f"{base}/staff/login")
+    page.fill("input[name=email]", rw.EMAILS["edi"])
+    page.fill("input[name=password]", rw.PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+
+
 @pytest.mark.parametrize("width", [1024, 320])
 def test_dashboard_pages_in_a_browser(browser: Browser, dashboard_server: DashboardServer, width: int) -> None:
     context = browser.new_context(viewport={"width": width, "height": 900})
@@ -86,11 +94,7 @@ def test_dashboard_pages_in_a_browser(browser: Browser, dashboard_server: Dashbo
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         base = dashboard_server.base_url
-        page.goto(f"{base}/staff/login")
-        page.fill("input[name=email]", rw.EMAILS["edi"])
-        page.fill("input[name=password]", rw.PASSWORD)
-        with page.expect_navigation():
-            page.get_by_role("button", name="Sign in").click()
+        sign_in_as_edi_lead(page, base)
         assert page.url == f"{base}/staff"
         with page.expect_navigation():
             page.get_by_role("link", name=rw.WAVE).click()
@@ -127,11 +131,7 @@ def test_dashboard_works_without_javascript(browser: Browser, dashboard_server: 
     page = context.new_page()
     try:
         base = dashboard_server.base_url
-        page.goto(f"{base}/staff/login")
-        page.fill("input[name=email]", rw.EMAILS["edi"])
-        page.fill("input[name=password]", rw.PASSWORD)
-        with page.expect_navigation():
-            page.get_by_role("button", name="Sign in").click()
+        sign_in_as_edi_lead(page, base)
         for name, (path, heading, charts) in PAGES.items():
             page.goto(base + path)
             assert " ".join(page.locator("h1").first.inner_text().split()) == heading, name
