@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from release import prepare, release_in_this_process  # noqa: E402  (bench/release.py)
+
 from survey_app.accounts import add_account  # noqa: E402
 from survey_app.config import Settings  # noqa: E402
 from survey_app.indicators import wave_indicators, wave_trends  # noqa: E402

@@ -62,11 +62,20 @@ sys.path.insert(0, str(ROOT / "bench"))
 from questionnaires import Instrument, Question, validate_answers  # noqa: E402
 from survey_app import release as release_module  # noqa: E402
 from survey_app.breakdowns import BME, NOT_STATED, WHITE  # noqa: E402
+from survey_app.closed_parts import (  # noqa: E402
+    COLUMNAR_FORMAT,
+    JSON_FORMAT,
+    ClosedPartFormat,
+    ClosedPartLayout,
+)
 from survey_app.config import Settings  # noqa: E402
-from survey_app.demo import LONDON_ETHNICITY_WEIGHTS, TEMPORARY_WORKER_SHIFT, WRES_LONDON_2018  # noqa: E402
+from survey_app.demo.respondents import (  # noqa: E402
+    LONDON_ETHNICITY_WEIGHTS,
+    TEMPORARY_WORKER_SHIFT,
+    WRES_LONDON_2018,
+)
 from survey_app.indicators import BY_CHOICES, wave_indicators  # noqa: E402
 from survey_app.keys import WaveKeyStore, write_secret_file  # noqa: E402
-from survey_app.closed_parts import COLUMNAR_FORMAT, JSON_FORMAT, ClosedPartFormat, ClosedPartLayout  # noqa: E402
 from survey_app.mixer import part_context  # noqa: E402
 from survey_app.organisations import add_organisation  # noqa: E402
 from survey_app.sealing import WaveKeys, seal_with_key  # noqa: E402
@@ -399,9 +408,9 @@ def overview_timings(settings: Settings, folder: Path) -> dict[str, float]:
     """`GET /edi/waves/{wave}` (the dashboard overview page) through the app, signed in as an EDI lead."""
     import dataclasses
 
+    from dashboard import EMAIL, PASSWORD, sign_in, timings  # bench/dashboard.py
     from litestar.testing import TestClient
 
-    from dashboard import EMAIL, PASSWORD, sign_in, timings  # bench/dashboard.py
     from survey_app.accounts import add_account
     from survey_app.app import create_app
 

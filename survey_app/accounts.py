@@ -12,7 +12,12 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, delete, insert, select, update
 
 from survey_app.organisations import find_organisation
-from survey_app.storage.models import Account, AccountOrganisation, Organisation, random_id
+from survey_app.storage.models import (
+    Account,
+    AccountOrganisation,
+    Organisation,
+    random_id,
+)
 
 ROLES = ("edi", "ftsu", "admin")
 ROLE_NAMES = {"edi": "EDI lead", "ftsu": "Freedom to Speak Up guardian", "admin": "Administrator"}

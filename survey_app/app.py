@@ -10,9 +10,9 @@ from pathlib import Path
 
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from litestar import Litestar, Router
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
@@ -21,11 +21,12 @@ from survey_app.api.health import HealthController
 from survey_app.api.indicators import IndicatorApiController
 from survey_app.api.waves import WaveApiController
 from survey_app.config import Settings
-from survey_app.inbox import InboxWriter
 from survey_app.edi.controller import EdiController
 from survey_app.ftsu.api import GuardianApiController
 from survey_app.ftsu.controller import GuardianController
-from survey_app.respond import respondent_handlers
+from survey_app.ftsu.receipt_controller import ReceiptController
+from survey_app.inbox import InboxWriter
+from survey_app.respond.controller import RespondentController
 from survey_app.security_headers import security_headers_middleware
 from survey_app.staff.controller import AdminController, StaffController
 from survey_app.staff.session import SESSION_STORE, session_store, staff_middleware
@@ -63,7 +64,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             HealthController,
             WaveApiController,
-            *respondent_handlers,
+            # Respondent routes (no session, no cookie): the survey, and /receipt for a guardian's replies.
+            RespondentController,
+            ReceiptController,
             # Sessions and CSRF apply to staff routes only: respondent routes never set a cookie.
             Router(path="/", route_handlers=[StaffController, AdminController, EdiController, IndicatorApiController, GuardianController, GuardianApiController], middleware=staff_middleware(settings)),
             create_static_files_router(path="/static", directories=[STATIC], name="static"),

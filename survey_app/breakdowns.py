@@ -11,7 +11,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from analysis.disclosure import Relation, cross_relations, hierarchy_relations, total_relation
+from analysis.disclosure import (
+    Relation,
+    cross_relations,
+    hierarchy_relations,
+    total_relation,
+)
 from analysis.tables import TOTAL, Breakdown, Column
 from questionnaires import Instrument, Question
 

@@ -8,7 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import Connection, Engine, LargeBinary, String, delete, func, insert, literal, select
+from sqlalchemy import (
+    Connection,
+    Engine,
+    LargeBinary,
+    String,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+)
 
 from survey_app.sealing import seal_to_public_key
 from survey_app.storage.models import InboxItem, Wave, random_id

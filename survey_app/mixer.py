@@ -22,7 +22,13 @@ from questionnaires import Instrument
 from survey_app.closed_parts import ClosedPartFormat, ClosedPartLayout
 from survey_app.inbox import inbox_context
 from survey_app.keys import organisation_case_key
-from survey_app.sealing import WaveKeys, open_many_with_key, open_sealed_box, open_with_key, seal_with_key
+from survey_app.sealing import (
+    WaveKeys,
+    open_many_with_key,
+    open_sealed_box,
+    open_with_key,
+    seal_with_key,
+)
 from survey_app.storage.models import (
     ClosedAnswerPart,
     ConcernPart,

@@ -22,8 +22,14 @@ import numpy as np
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from analysis.indicators import indicator_measures
-from analysis.kanonymity import MISSING, GeneralisationHierarchy, NotAnonymisableError, k_anonymise
-from analysis.tables import Column, PublishedCell as Cell, publish_tables
+from analysis.kanonymity import (
+    MISSING,
+    GeneralisationHierarchy,
+    NotAnonymisableError,
+    k_anonymise,
+)
+from analysis.tables import Column, publish_tables
+from analysis.tables import PublishedCell as Cell
 from questionnaires import Instrument
 from survey_app.breakdowns import build_breakdowns
 from survey_app.closed_parts import ClosedPartLayout

@@ -26,7 +26,13 @@ from survey_app.ftsu.redacting import organisation_terms
 from survey_app.keys import read_secret_file
 from survey_app.mixer import part_context
 from survey_app.sealing import WaveKeys, derive_key, open_with_key, seal_with_key
-from survey_app.storage.models import PublishedThemeSet, Release, TestimonyBatch, Wave, random_id
+from survey_app.storage.models import (
+    PublishedThemeSet,
+    Release,
+    TestimonyBatch,
+    Wave,
+    random_id,
+)
 from survey_app.waves import instrument_from_definition
 
 THEMES_PURPOSE = "survey_app published themes"

@@ -15,7 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from questionnaires import Instrument, load_instrument, parse_instrument
 from survey_app.closed_parts import COLUMNAR_FORMAT
 from survey_app.keys import WaveKeyStore
-from survey_app.organisations import SLUG_PATTERN, find_organisation, member_names, organisation_terms
+from survey_app.organisations import (
+    SLUG_PATTERN,
+    find_organisation,
+    member_names,
+    organisation_terms,
+)
 from survey_app.sealing import generate_wave_keys
 from survey_app.storage.models import Organisation, Wave, random_id
 

@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
-from litestar.exceptions import NotAuthorizedException, NotFoundException, PermissionDeniedException
+from litestar.exceptions import (
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
@@ -24,7 +28,6 @@ from survey_app.audit import record_audit
 from survey_app.edi.controller import EDI_ROLES, latest_themes_for, report_for
 from survey_app.indicators import BY_CHOICES, IndicatorError
 from survey_app.staff.access import current_member, requires_staff, wave_for
-
 
 DESCRIPTION = (
     "WRES indicators 5-8 and the companion measures of the wave's latest release, by `by`.\n\n"

@@ -12,10 +12,14 @@ from litestar.params import FromPath
 
 from questionnaires import validate_answers
 from survey_app.ftsu import intake as ftsu_intake
-from survey_app.ftsu.cases import concern_is_shared
-from survey_app.ftsu.intake import SharingUnavailable, receipt_for, web_case_secret
+from survey_app.ftsu.intake import (
+    SharingUnavailable,
+    concern_is_shared,
+    receipt_for,
+    web_case_secret,
+)
 from survey_app.submissions import valid_token
-from survey_app.waves import PublishedWave, PublishedWaves
+from survey_app.waves import PublishedWave
 
 CLOSED_OR_UNKNOWN = "There is no open survey with this name. It may have closed."
 

@@ -20,7 +20,13 @@ from analysis.indicators import MEASURES
 from survey_app.audit import record_audit
 from survey_app.edi import views
 from survey_app.exporting import EXPORT_FORMATS, indicator_export, themes_export
-from survey_app.indicators import BY_CHOICES, IndicatorError, IndicatorReport, wave_indicators, wave_trends
+from survey_app.indicators import (
+    BY_CHOICES,
+    IndicatorError,
+    IndicatorReport,
+    wave_indicators,
+    wave_trends,
+)
 from survey_app.staff.access import current_member, requires_staff, wave_for
 from survey_app.staff.controller import STAFF_EXCEPTION_HANDLERS
 from survey_app.waves import WaveSummary, wave_instrument

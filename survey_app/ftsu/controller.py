@@ -19,6 +19,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 
+from analysis.urgency import CATEGORY_LABELS as URGENCY_LABELS
 from questionnaires import Instrument
 from survey_app.accounts import StaffMember
 from survey_app.audit import record_audit
@@ -29,8 +30,6 @@ from survey_app.staff.access import current_member, requires_staff, wave_for
 from survey_app.staff.controller import STAFF_EXCEPTION_HANDLERS
 from survey_app.storage.models import Account, Organisation, Wave
 from survey_app.waves import wave_instrument
-
-from analysis.urgency import CATEGORY_LABELS as URGENCY_LABELS
 
 CASE_ID = re.compile(r"^[0-9a-f]{32}$")
 NOTE_LIMIT = 5000

@@ -8,17 +8,61 @@ receipt shown that could never open anything.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, insert, select
 
 from questionnaires import Instrument
 from survey_app.config import Settings
-from survey_app.ftsu.cases import concern_is_shared, store_response_with_concern
-from survey_app.ftsu.receipts import Receipt, new_receipt, visit_receipt
+from survey_app.ftsu.receipts import Receipt, new_receipt, receipt_hashes, visit_receipt
 from survey_app.inbox import submit_response
-from survey_app.keys import MissingKeyError, read_secret_file
+from survey_app.keys import MissingKeyError, organisation_case_key, read_secret_file
+from survey_app.mixer import part_context, split_response
+from survey_app.sealing import seal_with_key
+from survey_app.storage.models import UrgentConcern, Wave, random_id
 from survey_app.waves import PublishedWave
+
+
+def concern_is_shared(instrument: Instrument, answers: dict[str, Any]) -> bool:
+    return instrument.concern_when is not None and instrument.concern_when.is_met(answers) and bool(
+        [q for q in instrument.free_text_questions() if q.id in answers]
+    )
+
+
+def concern_is_urgent(instrument: Instrument, answers: dict[str, Any]) -> bool:
+    return concern_is_shared(instrument, answers) and answers.get("urgent") == 1
+
+
+def store_response_with_concern(
+    connection: Connection,
+    wave: PublishedWave,
+    answers: dict[str, Any],
+    case_secret: bytes,
+    receipt: Receipt,
+    submission: str | None = None,
+) -> bool:
+    """Store a response that shares a concern: its receipt hashes go into the sealed response,
+    and an urgent concern is also sealed under the case key into the urgent inbox, in the same
+    transaction. False if the wave closed meanwhile (and then nothing is stored). A repeat of the
+    same visit carries the same receipt, so the drops make one case of both copies."""
+    hashes = receipt_hashes(case_secret, receipt)
+    if not submit_response(connection, wave, answers, receipt=hashes.as_json(), submission=submission):
+        return False
+    if concern_is_urgent(wave.instrument, answers):
+        organisation_id = connection.execute(select(Wave.organisation_id).where(Wave.id == wave.id)).scalar_one()
+        concern = split_response(wave.instrument, answers, hashes.as_json()).concern
+        assert concern is not None
+        sealed = seal_with_key(
+            organisation_case_key(case_secret, organisation_id),
+            json.dumps(concern, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode(),
+            part_context("urgent_concern", wave.id),
+        )
+        connection.execute(
+            insert(UrgentConcern).values(id=random_id(), wave_id=wave.id, organisation_id=organisation_id, sealed=sealed)
+        )
+    return True
+
 
 SHARING_UNAVAILABLE = (
     "Sharing with the Freedom to Speak Up guardian is not available at the moment. Choose “No” to "

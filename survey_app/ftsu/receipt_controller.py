@@ -18,17 +18,25 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.exceptions import ClientException
 from litestar.response import Template
-from litestar.status_codes import HTTP_200_OK, HTTP_429_TOO_MANY_REQUESTS, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_429_TOO_MANY_REQUESTS,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
 
 from survey_app.config import Settings
 from survey_app.ftsu import cases as ftsu_cases
 from survey_app.ftsu.intake import web_case_secret
 from survey_app.ftsu.ratelimit import ReceiptLimiter, limiter_for
-from survey_app.ftsu.receipts import RECEIPT_WORDS, ReceiptError, parse_receipt, receipt_hashes
+from survey_app.ftsu.receipts import (
+    RECEIPT_WORDS,
+    ReceiptError,
+    parse_receipt,
+    receipt_hashes,
+)
 from survey_app.ftsu.redacting import organisation_terms
-from survey_app.respond.errors import respondent_exception_handlers
-from survey_app.respond.form_state import normalise_text
-from survey_app.respond.pages import SERVICE_NAME
+from survey_app.pagekit import SERVICE_NAME, normalise_text
+from survey_app.pagekit.errors import respondent_exception_handlers
 from survey_app.waves import wave_instrument
 
 WORDS_FIELD = "receipt"

@@ -17,13 +17,19 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from analysis.urgency import is_urgent
+from survey_app import pagekit
 from survey_app.config import Settings
 from survey_app.ftsu import intake as ftsu_intake
-from survey_app.ftsu.cases import concern_is_shared, concern_is_urgent
-from survey_app.ftsu.intake import SharingUnavailable, receipt_for, web_case_secret
+from survey_app.ftsu.intake import (
+    SharingUnavailable,
+    concern_is_shared,
+    concern_is_urgent,
+    receipt_for,
+    web_case_secret,
+)
 from survey_app.organisations import SLUG_PATTERN
+from survey_app.pagekit.errors import respondent_exception_handlers
 from survey_app.respond import pages
-from survey_app.respond.errors import respondent_exception_handlers
 from survey_app.respond.flow import Submit, advance, refuse_sharing
 from survey_app.respond.form_state import read_form_state
 from survey_app.waves import PublishedWave
@@ -60,26 +66,26 @@ class RespondentController(Controller):
     async def landing(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Template:
         published = await find_open_wave(request, wave)
         if published is None:
-            return pages.closed()
+            return pagekit.closed()
         return pages.landing(published, _settings(request))
 
     @get("/{wave:str}/privacy")
     async def privacy(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Template:
         published = await find_open_wave(request, wave)
         if published is None:
-            return pages.closed()
+            return pagekit.closed()
         return pages.privacy(published, _settings(request))
 
     @get(["/", "/{wave:str}/{rest:path}"], status_code=404)
     async def not_a_page(self) -> Template:
         """A mistyped or cut-short link: the same page as a closed survey, rather than a bare 404."""
-        return pages.closed()
+        return pagekit.closed()
 
     @post("/{wave:str}", status_code=200)
     async def answer(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Template:
         published = await find_open_wave(request, wave)
         if published is None:
-            return pages.closed(answers_lost=True)
+            return pagekit.closed(answers_lost=True)
         state = read_form_state(published.instrument, await read_form(request))
         outcome = advance(published.instrument, state)
         if not isinstance(outcome, Submit):
@@ -107,7 +113,7 @@ class RespondentController(Controller):
             )
         if not stored:
             request.app.state.published_waves.forget(wave)
-            return pages.closed(answers_lost=True)
+            return pagekit.closed(answers_lost=True)
         urgent = receipt is not None and concern_is_urgent(published.instrument, outcome.answers)
         # Words that suggest a risk to life put "Get help now" first on the page, whatever was shared.
         help_first = any(

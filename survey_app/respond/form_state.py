@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from questionnaires import Instrument, Question
+from survey_app.pagekit import normalise_text
 from survey_app.submissions import new_submission_token, valid_token
 
 # Question id -> the non-empty values the form sent for it, in order (several for checkboxes).
@@ -79,11 +80,6 @@ def _strings(values: Iterable[Any]) -> list[str]:
 def _first(form: FormValues, name: str) -> str:
     values = _strings(form.getall(name, []))
     return values[0].strip() if values else ""
-
-
-def normalise_text(value: str) -> str:
-    # Browsers send line breaks as CRLF; the character count shown counts them as one.
-    return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def read_form_state(instrument: Instrument, form: FormValues) -> FormState:

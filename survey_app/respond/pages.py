@@ -8,16 +8,19 @@ from typing import Any
 from litestar.response import Template
 from litestar.status_codes import (
     HTTP_200_OK,
-    HTTP_400_BAD_REQUEST,
-    HTTP_404_NOT_FOUND,
-    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-    HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
 from analysis.redaction import redact
+from survey_app import pagekit
 from survey_app.config import Settings
 from survey_app.ftsu.receipts import Receipt
-from survey_app.respond.flow import Outcome, ShowCheck, ShowLanding, ShowPage, shown_questions
+from survey_app.respond.flow import (
+    Outcome,
+    ShowCheck,
+    ShowLanding,
+    ShowPage,
+    shown_questions,
+)
 from survey_app.respond.form_state import (
     ACTION_FIELD,
     CHANGE_PREFIX,
@@ -29,31 +32,21 @@ from survey_app.respond.form_state import (
     SUBMISSION_FIELD,
     hidden_fields,
 )
-from survey_app.respond.views import error_list, paragraphs, progress, question_groups, summary_sections
-from survey_app.organisations import SLUG_PATTERN
+from survey_app.respond.views import (
+    error_list,
+    paragraphs,
+    progress,
+    question_groups,
+    summary_sections,
+)
 from survey_app.submissions import new_submission_token
 from survey_app.waves import PublishedWave
 
-SERVICE_NAME = "Anonymous staff survey"
-
 
 def _common(wave: PublishedWave | None) -> dict[str, Any]:
-    """What the layout needs on every respondent page."""
-    links = []
-    if wave is not None:
-        # A new tab, so that reading the notice mid-survey never loses the answers in this form.
-        links.append(
-            {
-                "href": f"/s/{wave.slug}/privacy",
-                "text": "Privacy notice (opens in new tab)",
-                "attributes": {"target": "_blank", "rel": "noopener"},
-            }
-        )
+    """What the layout needs on every survey page: the kit's, then the form's field names."""
     return {
-        "service_name": SERVICE_NAME,
-        "organisation_name": wave.organisation_name if wave is not None else None,
-        "footer_links": links,
-        "wave": wave,
+        **pagekit.base_context(wave),
         "fields": {
             "step": STEP_FIELD,
             "action": ACTION_FIELD,
@@ -203,32 +196,4 @@ def confirmation(
             "reply_days": settings.ftsu_reply_days,
         },
         status_code=HTTP_200_OK,
-    )
-
-
-def closed(answers_lost: bool = False) -> Template:
-    """Unknown and closed waves look the same: a link never tells whether a survey ever existed."""
-    return Template(
-        template_name="respond/closed.html",
-        context={**_common(None), "answers_lost": answers_lost},
-        status_code=HTTP_404_NOT_FOUND,
-    )
-
-
-def problem(kind: str, wave_slug: str | None = None) -> Template:
-    """A plain page for a request we could not handle: never a traceback, never the request."""
-    status = {
-        "too_large": HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-        "unreadable": HTTP_400_BAD_REQUEST,
-        "error": HTTP_500_INTERNAL_SERVER_ERROR,
-    }[kind]
-    return Template(
-        template_name="respond/problem.html",
-        context={
-            **_common(None),
-            "kind": kind,
-            # Only a well-formed slug goes back into a link.
-            "start_again": f"/s/{wave_slug}" if wave_slug and SLUG_PATTERN.match(wave_slug) else None,
-        },
-        status_code=status,
     )

@@ -10,14 +10,17 @@ import base64
 import secrets
 
 from litestar.config.csrf import CSRFConfig
+from litestar.connection import ASGIConnection
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
-from litestar.connection import ASGIConnection
-from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
-from litestar.types import Message, ScopeSession
+from litestar.middleware.session.server_side import (
+    ServerSideSessionBackend,
+    ServerSideSessionConfig,
+)
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
+from litestar.types import Message, ScopeSession
 
 from survey_app.config import Settings
 

@@ -12,8 +12,8 @@ from survey_app.closed_parts import ClosedPartLayout
 from survey_app.config import Settings
 from survey_app.keys import WaveKeyStore
 from survey_app.mixer import open_closed_parts
-from survey_app.sealing import WaveKeys
 from survey_app.organisations import add_organisation, find_organisation
+from survey_app.sealing import WaveKeys
 from survey_app.storage.database import engine_for
 from survey_app.storage.models import SQLModel
 from survey_app.waves import open_wave, wave_instrument

@@ -7,7 +7,9 @@ import random
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from litestar.testing import TestClient
 from sqlalchemy import text
 
@@ -19,8 +21,12 @@ from survey_app.keys import WaveKeyStore
 from survey_app.sealing import open_sealed_box
 from survey_app.storage.database import engine_for
 from survey_app.waves import close_wave, find_wave
-
-from tests.survey_app.helpers import count_rows, open_test_wave, random_answers, web_settings
+from tests.survey_app.helpers import (
+    count_rows,
+    open_test_wave,
+    random_answers,
+    web_settings,
+)
 
 
 @pytest.fixture

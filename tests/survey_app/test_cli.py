@@ -15,7 +15,6 @@ from survey_app.config import Settings
 from survey_app.keys import WaveKeyStore
 from survey_app.storage.database import engine_for
 from survey_app.waves import find_published_wave
-
 from tests.survey_app.helpers import count_rows, random_answers
 
 

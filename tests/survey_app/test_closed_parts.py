@@ -28,8 +28,11 @@ from survey_app.sealing import open_with_key
 from survey_app.storage.database import alembic_config, engine_for
 from survey_app.storage.models import Wave
 from survey_app.waves import find_published_wave, find_wave
-
-from tests.survey_app.helpers import open_test_wave, opened_closed_answers, random_answers
+from tests.survey_app.helpers import (
+    open_test_wave,
+    opened_closed_answers,
+    random_answers,
+)
 
 INSTRUMENT = load_instrument("bank-temporary-workers").with_organisations(["North Trust", "South Trust"])
 

@@ -37,7 +37,6 @@ from survey_app.edi.charts import Bar, bar_chart
 from survey_app.keys import write_secret_file
 from survey_app.storage.database import engine_for, upgrade
 from survey_app.storage.models import AuditEvent
-
 from tests.conftest import SHARED, _admin_engine, _postgres_url
 from tests.survey_app import released_wave as rw
 from tests.survey_app.helpers import sign_in, web_settings

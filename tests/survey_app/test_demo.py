@@ -12,7 +12,8 @@ from sqlalchemy import Engine, select
 from questionnaires import validate_answers
 from survey_app.cli import main
 from survey_app.config import Settings
-from survey_app.demo import DEMO_ORGANISATION_SLUG, WRES_LONDON_2018, DemoError, run_demo
+from survey_app.demo import DEMO_ORGANISATION_SLUG, DemoError, run_demo
+from survey_app.demo.respondents import WRES_LONDON_2018
 from survey_app.inbox import inbox_context, inbox_count
 from survey_app.keys import WaveKeyStore
 from survey_app.organisations import add_organisation
@@ -20,7 +21,6 @@ from survey_app.sealing import open_sealed_box
 from survey_app.storage.database import engine_for
 from survey_app.storage.models import AuditEvent, InboxItem, Organisation, Wave
 from survey_app.waves import close_wave, find_wave, wave_instrument
-
 from tests.survey_app.helpers import opened_closed_answers
 
 DEMO_INSTRUMENTS = {"nhs-staff-survey", "bank-temporary-workers", "lived-experience"}

@@ -27,6 +27,7 @@ from survey_app.app import create_app
 from survey_app.cli import main as cli_main
 from survey_app.config import Settings
 from survey_app.ftsu import cases as ftsu_cases
+from survey_app.ftsu import drops as ftsu_drops
 from survey_app.ftsu.ratelimit import MemoryCounter, ReceiptLimiter
 from survey_app.ftsu.receipts import RECEIPT_WORDS, parse_receipt, word_list
 from survey_app.keys import WaveKeyStore, read_secret_file
@@ -34,7 +35,6 @@ from survey_app.mixer import mix_wave
 from survey_app.storage.database import engine_for
 from survey_app.storage.models import AuditEvent, FtsuCase, FtsuDrop, UrgentConcern
 from survey_app.waves import find_wave
-
 from tests.survey_app.helpers import count_rows, open_test_wave, web_settings
 from tests.survey_app.test_mixer import _database_bytes
 from tests.survey_app.test_respond_pages import Respondent, assert_private, walk_to
@@ -66,8 +66,8 @@ class World:
         keys = WaveKeyStore(self.settings.key_file).load(wave.id)
         mix_wave(self.engine, wave.id, keys, self.case_secret, self.settings.mix_batch)
 
-    def round(self, now: dt.datetime | None = None, force: bool = False) -> ftsu_cases.DropReport:
-        return ftsu_cases.ftsu_round(
+    def round(self, now: dt.datetime | None = None, force: bool = False) -> ftsu_drops.DropReport:
+        return ftsu_drops.ftsu_round(
             self.engine, self.case_secret, now or dt.datetime.now(dt.UTC), 24, 90, force=force
         )
 
@@ -575,7 +575,7 @@ def test_closed_cases_expire_after_the_period(world: World, client: TestClient[L
     with world.engine.begin() as connection:
         connection.execute(update(FtsuCase).where(FtsuCase.id == old).values(status="closed", closed_on=today - dt.timedelta(days=90)))
         connection.execute(update(FtsuCase).where(FtsuCase.id == recent).values(status="closed", closed_on=today - dt.timedelta(days=89)))
-    assert ftsu_cases.expire_cases(world.engine, today, 90) == 1
+    assert ftsu_drops.expire_cases(world.engine, today, 90) == 1
     assert {row.id for row in world.cases()} == {recent, open_case}
     # Through the CLI, with JSON output.
     result = CliRunner().invoke(cli_main, ["ftsu", "expire", "--format", "json"], env=_cli_env(world))
@@ -593,7 +593,7 @@ def test_an_expired_urgent_case_keeps_only_its_hashes_until_its_copy_arrives(
         connection.execute(
             update(FtsuCase).where(FtsuCase.id == row.id).values(status="closed", closed_on=dt.date.today() - dt.timedelta(days=100))
         )
-    assert ftsu_cases.expire_cases(world.engine, dt.date.today(), 90) == 1
+    assert ftsu_drops.expire_cases(world.engine, dt.date.today(), 90) == 1
     (stub,) = world.cases()
     assert stub.status == ftsu_cases.EXPIRED and bytes(stub.sealed) == b"" and stub.locator_hash
     staff = guardian(world)

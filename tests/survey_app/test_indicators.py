@@ -11,7 +11,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
@@ -20,12 +19,17 @@ from analysis.wres import two_proportion_z_test
 from survey_app.cli import main
 from survey_app.config import Settings
 from survey_app.exporting import csv_text, escape_cell
-from survey_app.indicators import CSV_COLUMNS, POOLED_TEMPORARY, IndicatorError, wave_indicators, wave_trends
 from survey_app.inbox import submit_response
+from survey_app.indicators import (
+    CSV_COLUMNS,
+    POOLED_TEMPORARY,
+    IndicatorError,
+    wave_indicators,
+    wave_trends,
+)
 from survey_app.storage.database import engine_for
 from survey_app.storage.models import Wave
 from survey_app.waves import find_published_wave, set_eligible_headcount
-
 from tests.conftest import SHARED
 
 BENCHMARKS = SHARED / "data" / "wres_benchmarks.csv"

@@ -16,15 +16,19 @@ from questionnaires import load_instrument
 from survey_app.closed_parts import ClosedPartLayout
 from survey_app.config import Settings
 from survey_app.inbox import submit_response
-from survey_app.release import retire_wave
-from survey_app.submissions import token_hash
 from survey_app.keys import WaveKeyStore, organisation_case_key, read_secret_file
 from survey_app.mixer import mix_wave, open_testimony_parts, part_context
+from survey_app.release import retire_wave
 from survey_app.sealing import open_with_key
 from survey_app.storage.database import engine_for
+from survey_app.submissions import token_hash
 from survey_app.waves import find_published_wave, find_wave, wave_instrument
-
-from tests.survey_app.helpers import count_rows, open_test_wave, opened_closed_answers, random_answers
+from tests.survey_app.helpers import (
+    count_rows,
+    open_test_wave,
+    opened_closed_answers,
+    random_answers,
+)
 
 SENTINEL = "Zebra-Quartz-7731 the sister on Ward Nine"
 

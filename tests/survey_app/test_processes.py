@@ -15,7 +15,6 @@ import pytest
 
 from survey_app.config import Settings
 from survey_app.storage.database import engine_for
-
 from tests.survey_app.helpers import count_rows, open_test_wave
 
 BIN = Path(sys.executable).parent

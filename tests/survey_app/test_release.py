@@ -21,7 +21,6 @@ from survey_app.sealing import open_with_key
 from survey_app.storage.database import engine_for
 from survey_app.storage.models import PublishedCell, PublishedMicrodata, Release, Wave
 from survey_app.waves import find_published_wave, find_wave
-
 from tests.survey_app.helpers import count_rows, open_test_wave, random_answers
 
 

@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from survey_app.keys import MissingKeyError, WaveKeyStore, read_secret_file, write_secret_file
+from survey_app.keys import (
+    MissingKeyError,
+    WaveKeyStore,
+    read_secret_file,
+    write_secret_file,
+)
 from survey_app.sealing import (
     SealingError,
     generate_wave_keys,

@@ -18,7 +18,6 @@ from survey_app.app import create_app
 from survey_app.config import Settings
 from survey_app.storage.database import engine_for
 from survey_app.storage.models import AuditEvent
-
 from tests.survey_app.helpers import open_test_wave, web_settings
 
 PASSWORD = "correct horse battery staple"

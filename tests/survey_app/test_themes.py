@@ -20,8 +20,12 @@ from survey_app.organisations import add_organisation
 from survey_app.storage.database import engine_for
 from survey_app.storage.models import AuditEvent
 from survey_app.waves import find_published_wave
-
-from tests.survey_app.helpers import STAFF_PASSWORD, open_test_wave, sign_in, web_settings
+from tests.survey_app.helpers import (
+    STAFF_PASSWORD,
+    open_test_wave,
+    sign_in,
+    web_settings,
+)
 
 NAMES = ("Sarah Okafor", "James Whitfield", "Priya Sharma", "Daniel Hughes", "Grace Mensah")
 PLANTED = "the charge nurse laughed at my accent in the handover"

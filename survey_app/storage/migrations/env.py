@@ -1,5 +1,4 @@
 from alembic import context
-from sqlalchemy import pool
 
 from survey_app.storage.database import make_engine
 from survey_app.storage.models import SQLModel

@@ -1,6 +1,6 @@
 """Friendly pages for respondent requests that go wrong: never a traceback, never the request itself.
 
-Registered on the respondent controller only; staff and API routes keep their own error handling.
+Registered on the respondent controllers only (survey and receipt pages); staff and API routes keep their own error handling.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.response import Template
 from litestar.types import ExceptionHandlersMap
 
-from survey_app.respond import pages
+from survey_app import pagekit as pages
 
 logger = logging.getLogger("survey_app.respond")
 
