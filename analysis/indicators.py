@@ -40,6 +40,11 @@ staff survey reports it):
 | tw_referred | tw_referred_regulator = 1 | tw_referred_regulator in {1, 2} ("Not applicable", 9, excluded) |
 | tw_blocked | tw_blocked_shifts = 1 | tw_blocked_shifts in {1, 2} ("Not applicable", 9, excluded) |
 
+Direction: for the harassment, violence, discrimination, referral and blocking measures (wres5,
+wres6, wres8, discrimination_public, violence_any, tw_referred, tw_blocked) a higher percentage is
+worse (`Measure.higher_is_worse`); for every other measure a higher percentage is better. Reports
+say so beside each figure, since a board reads "70%" very differently for the two kinds.
+
 Violence is one measure, `violence_any`, like indicator 6: the release also publishes q13a, q13b
 and q13c themselves, so the split by source is there without more derived measures (each measure
 costs its own disclosure-control pass). A measure is derived only when the wave asked all of its
@@ -72,6 +77,7 @@ class Measure:
     questions: tuple[str, ...]
     yes_codes: tuple[int, ...]
     base_codes: tuple[int, ...] | None = None
+    higher_is_worse: bool = False
 
     def __post_init__(self) -> None:
         # A yes is always in the base, so "yes to any question" implies "in the base".
@@ -90,8 +96,11 @@ class Measure:
 
 
 WRES = (
-    Measure("wres5", "Harassment, bullying or abuse from patients, relatives or the public", ("q14a",), AT_LEAST_ONCE),
-    Measure("wres6", "Harassment, bullying or abuse from staff", ("q14b", "q14c"), AT_LEAST_ONCE),
+    Measure(
+        "wres5", "Harassment, bullying or abuse from patients, relatives or the public", ("q14a",), AT_LEAST_ONCE,
+        higher_is_worse=True,
+    ),
+    Measure("wres6", "Harassment, bullying or abuse from staff", ("q14b", "q14c"), AT_LEAST_ONCE, higher_is_worse=True),
     Measure(
         "wres7",
         "Believing the organisation provides equal opportunities for career progression or promotion",
@@ -99,16 +108,23 @@ WRES = (
         (1,),
         (1, 2),
     ),
-    Measure("wres8", "Discrimination at work from a manager, team leader or other colleagues", ("q16b",), (1,)),
+    Measure(
+        "wres8", "Discrimination at work from a manager, team leader or other colleagues", ("q16b",), (1,),
+        higher_is_worse=True,
+    ),
 )
 
 COMPANIONS = (
-    Measure("discrimination_public", "Discrimination from patients, relatives or the public", ("q16a",), (1,)),
+    Measure(
+        "discrimination_public", "Discrimination from patients, relatives or the public", ("q16a",), (1,),
+        higher_is_worse=True,
+    ),
     Measure(
         "violence_any",
         "Physical violence from patients, relatives, the public, managers or colleagues",
         ("q13a", "q13b", "q13c"),
         AT_LEAST_ONCE,
+        higher_is_worse=True,
     ),
     Measure(
         "harassment_reported",
@@ -129,13 +145,17 @@ COMPANIONS = (
     Measure("tw_training_access", "The same access to training as permanent staff", ("tw_training",), AGREE),
     Measure("tw_had_induction", "Had an induction", ("tw_induction",), (1, 2), (1, 2, 3)),
     Measure("tw_risk_assessed", "Have an up-to-date health and safety risk assessment", ("tw_risk_assessment",), (1,), (1, 2, 3)),
-    Measure("tw_referred", "Referred to a professional regulator in the last 12 months", ("tw_referred_regulator",), (1,), (1, 2)),
+    Measure(
+        "tw_referred", "Referred to a professional regulator in the last 12 months", ("tw_referred_regulator",), (1,), (1, 2),
+        higher_is_worse=True,
+    ),
     Measure(
         "tw_blocked",
         "Stopped from booking or working shifts after a concern was raised about them",
         ("tw_blocked_shifts",),
         (1,),
         (1, 2),
+        higher_is_worse=True,
     ),
 )
 

@@ -33,6 +33,11 @@ Rules:
   before 2025 and one whose year is 2025 or later (in either order). The year is the leading
   four digits of the instrument version ("2025.1" -> 2025); a version without one counts as a
   possible change and is flagged. Across a flagged point the series shows no change figure.
+- **Significance of a change** between two consecutive waves: the same two-sided two-proportion
+  z-test (pooled proportion, p < 0.05), treating the two waves as independent samples. Waves are
+  separate anonymous surveys, so nobody can pair a person's two answers; someone who answered both
+  makes the samples slightly dependent, which the test does not model. No test across a flagged
+  point, a withheld or unpublished point, or a point with no responses.
 - **Response rate** = responses / eligible headcount x 100, when a headcount is known.
 """
 
@@ -156,6 +161,8 @@ class TrendPoint:
     figure: Figure | None  # None: the wave published nothing for this measure and group
     question_changed: bool = False  # a question the measure reads was reworded since the previous wave
     change: float | None = None  # points since the previous wave; None across a change or a withheld cell
+    change_p_value: float | None = None  # two-proportion z-test of this wave against the previous one
+    change_significant: bool | None = None  # None when there is no change figure or nothing to test
 
 
 @dataclass(frozen=True)
@@ -338,22 +345,30 @@ def trends(
         for index, (wave, figures) in enumerate(zip(waves, per_wave)):
             current = figures.get((table, group, measure))
             changed = False
-            change = None
+            change = p_value = significant = None
             if index > 0:
                 previous_wave = waves[index - 1]
                 changed = question_changed(measure, previous_wave.instrument_version, wave.instrument_version, changes)
                 previous = points[-1].figure
-                if (
-                    not changed
-                    and current is not None
-                    and previous is not None
-                    and current.percent is not None
-                    and previous.percent is not None
-                ):
-                    change = current.percent - previous.percent
-            points.append(TrendPoint(wave.label, wave.instrument_version, current, changed, change))
+                if not changed and current is not None and previous is not None:
+                    change, p_value, significant = _change(previous, current)
+            points.append(
+                TrendPoint(wave.label, wave.instrument_version, current, changed, change, p_value, significant)
+            )
         series.append(TrendSeries(measure, table, group, tuple(points)))
     return series
+
+
+def _change(previous: Figure, current: Figure) -> tuple[float | None, float | None, bool | None]:
+    """(change in points, p-value, significant) from `previous` to `current`; all None unless both shown."""
+    if current.percent is None or previous.percent is None:
+        return None, None, None
+    assert current.count is not None and current.base is not None
+    assert previous.count is not None and previous.base is not None
+    test = two_proportion_z_test(current.count, current.base, previous.count, previous.base)
+    if test is None:  # both at 0% or both at 100%: no change to test
+        return current.percent - previous.percent, None, None
+    return current.percent - previous.percent, test[1], test[1] < ALPHA
 
 
 def series_for(series: Iterable[TrendSeries], measure: str, table: str, group: str) -> TrendSeries | None:

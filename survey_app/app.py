@@ -31,6 +31,7 @@ from survey_app.security_headers import security_headers_middleware
 from survey_app.staff.controller import AdminController, StaffController
 from survey_app.staff.session import SESSION_STORE, session_store, staff_middleware
 from survey_app.storage.database import engine_for
+from survey_app.wave_names import long_date
 from survey_app.waves import PublishedWaves
 
 PACKAGE = Path(__file__).parent
@@ -45,6 +46,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     environment.undefined = ChainableUndefined
     environment.trim_blocks = True
     environment.lstrip_blocks = True
+    environment.filters["long_date"] = long_date  # "3 March 2026": dates as people write them
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

@@ -1,4 +1,8 @@
-"""What every export shares: cells safe to open in a spreadsheet, CSV writing.
+"""What every export shares: cells safe to open in a spreadsheet, CSV writing, the export files.
+
+Indicator exports come in two kinds: the CSV is the plain machine-readable table, the XLSX the
+formatted workbook for board papers (`survey_app.edi.workbook`); both are written from the same
+published figures by `wave_indicator_export`, which the CLI and the dashboard share.
 
 A text cell that begins with `=`, `+`, `-` or `@` (or a tab or carriage return, which some
 spreadsheets skip before reading a formula) is prefixed with a single quote, so a spreadsheet shows
@@ -15,7 +19,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from survey_app.indicators import CSV_COLUMNS, IndicatorReport
+from sqlalchemy import Connection
+
+from survey_app.indicators import CSV_COLUMNS, IndicatorError, IndicatorReport, TrendReport, wave_indicators, wave_trends
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -50,7 +56,7 @@ def csv_text(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
 
 EXPORT_FORMATS = ("csv", "xlsx")
 MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Litestar adds "; charset=utf-8" to every text/ type
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
@@ -121,27 +127,55 @@ class Export:
     rows: int
 
 
-def indicator_export(report: IndicatorReport, output_format: str) -> Export:
-    """The indicator table of a report (`report.rows()`: every indicator x group) as a file."""
+def indicator_export(
+    report: IndicatorReport,
+    output_format: str,
+    *,
+    headline: IndicatorReport | None = None,
+    trend: TrendReport | None = None,
+    name: Any = None,
+) -> Export:
+    """The indicator table of a report as a file: CSV is the plain machine-readable table
+    (`report.rows()`, one row per indicator and group); XLSX is the formatted workbook for board papers
+    (`survey_app.edi.workbook`), with the BME/White `headline` summary and the `trend` when given."""
     rows = report.rows()
-    about = [
-        ("Wave", report.wave),
-        ("Organisation", report.organisation),
-        ("Survey", f"{report.instrument_id} (version {report.instrument_version})"),
-        ("Release", f"{report.release} of {report.released_on}"),
-        ("Breakdown", report.by),
-        ("Responses", report.responses),
-        ("Withheld cells", f"Groups with {report.withheld_wording} carry no figures (note column)."),
-        ("Intervals", "95% Wilson score intervals, in percent."),
-        (
-            "Comparisons",
-            f"gap_points and ratio against {report.reference or 'no reference group'}; "
-            "significant: two-sided two-proportion z-test with pooled proportion, p < 0.05.",
-        ),
-    ]
-    content = export_bytes(output_format, CSV_COLUMNS, rows, sheet=f"Indicators by {report.by}", about=about)
+    if output_format == "xlsx":
+        from survey_app.edi.workbook import indicator_workbook  # it writes cells through escape_cell
+
+        content = indicator_workbook(report, headline=headline, trend=trend, name=name)
+    else:
+        content = export_bytes(output_format, CSV_COLUMNS, rows)
     filename = f"{report.wave}-indicators-{report.by}-release-{report.release}.{output_format}"
     return Export(filename, MEDIA_TYPES[output_format], content, len(rows))
+
+
+def wave_indicator_export(
+    connection: Connection,
+    wave: str,
+    by: str,
+    output_format: str,
+    *,
+    white_codes: Sequence[int],
+    min_cell: int,
+) -> tuple[IndicatorReport, Export]:
+    """What `survey-app export --what indicators` and the dashboard's downloads write: the report of
+    the wave's latest release by `by`, as a file (raises IndicatorError as `wave_indicators` does)."""
+    report = wave_indicators(connection, wave, by, white_codes=white_codes, min_cell=min_cell)
+    if output_format != "xlsx":
+        return report, indicator_export(report, output_format)
+    from survey_app.wave_names import wave_name
+    from survey_app.waves import find_wave, wave_instrument
+
+    headline: IndicatorReport | None = report
+    if by != "bme_white":
+        try:
+            headline = wave_indicators(connection, wave, "bme_white", white_codes=white_codes, min_cell=min_cell)
+        except IndicatorError:
+            headline = None  # an instrument without ethnicity has no BME/White summary
+    trend = wave_trends(connection, wave, "bme_white") if headline is not None else None
+    summary = find_wave(connection, wave)
+    name = wave_name(summary, wave_instrument(connection, summary.id)) if summary is not None else None
+    return report, indicator_export(report, output_format, headline=headline, trend=trend, name=name)
 
 
 def microdata_export(

@@ -544,6 +544,8 @@ class TrendReport:
                             ),
                             "question_changed": point.question_changed,
                             "change_points": _round(point.change, 3),
+                            "change_p_value": _round_p(point.change_p_value),
+                            "change_significant": point.change_significant,
                         }
                         for point in one.points
                     ],
@@ -554,12 +556,14 @@ class TrendReport:
 
 
 def wave_trends(connection: Connection, wave_slug: str, by: str) -> TrendReport:
-    """Every wave of this wave's instrument and organisation (oldest first), latest release of each."""
+    """Every wave of this wave's instrument and organisation (oldest first), latest release of each.
+
+    Each point's change since the previous wave carries a two-proportion z-test (`analysis.wres`)."""
     if by not in BY_CHOICES:
         raise IndicatorError(f"unknown breakdown {by!r}: choose one of {', '.join(BY_CHOICES)}")
     wave = _find_wave(connection, wave_slug)
     rows = connection.execute(
-        select(Wave.id, Wave.slug, Wave.instrument_version, Wave.opened_on)
+        select(Wave.id, Wave.slug, Wave.instrument_version, Wave.opened_on, Wave.closed_on)
         .where(Wave.organisation_id == wave.organisation_id, Wave.instrument_id == wave.instrument_id)
         .order_by(Wave.opened_on, Wave.slug)
     ).all()
@@ -570,5 +574,13 @@ def wave_trends(connection: Connection, wave_slug: str, by: str) -> TrendReport:
         if release is None:
             continue
         waves.append(WaveCells(row.slug, row.instrument_version, _cells(connection, release.id, [TOTAL_TABLE, by])))
-        described.append({"wave": row.slug, "instrument_version": row.instrument_version, "release": release.number})
+        described.append(
+            {
+                "wave": row.slug,
+                "instrument_version": row.instrument_version,
+                "release": release.number,
+                "opened_on": str(row.opened_on),
+                "closed_on": None if row.closed_on is None else str(row.closed_on),
+            }
+        )
     return TrendReport(by, described, trends(waves))

@@ -99,8 +99,8 @@ def wave_themes(context: Context, connection: Any, slug: str) -> dict[str, Any]:
 def export(context: Context, slug: str, what: str, by: str | None, output_format: str, out: Path) -> None:
     """Write a table to a CSV or XLSX file (cells escaped for spreadsheets); audited."""
     from survey_app.audit import record_audit
-    from survey_app.exporting import indicator_export, microdata_export, themes_export
-    from survey_app.indicators import IndicatorError, wave_indicators
+    from survey_app.exporting import microdata_export, themes_export, wave_indicator_export
+    from survey_app.indicators import IndicatorError
 
     if what == "indicators":
         if by is None:
@@ -108,10 +108,10 @@ def export(context: Context, slug: str, what: str, by: str | None, output_format
         assert by is not None
         try:
             with context.engine.begin() as connection:
-                report = wave_indicators(
-                    connection, slug, by, white_codes=context.settings.white_codes, min_cell=context.settings.min_cell
+                report, written = wave_indicator_export(
+                    connection, slug, by, output_format,
+                    white_codes=context.settings.white_codes, min_cell=context.settings.min_cell,
                 )
-                written = indicator_export(report, output_format)
                 out.write_bytes(written.content)
                 record_audit(
                     connection, "cli", "export", wave=slug, what=what, by=by, format=output_format,

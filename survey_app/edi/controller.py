@@ -13,13 +13,13 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from sqlalchemy import Connection
 
 from analysis.indicators import MEASURES
 from survey_app.audit import record_audit
-from survey_app.edi import views
-from survey_app.exporting import EXPORT_FORMATS, indicator_export, themes_export
+from survey_app.edi import board, plain, theme_summary, trends, views
+from survey_app.exporting import EXPORT_FORMATS, themes_export, wave_indicator_export
 from survey_app.indicators import (
     BY_CHOICES,
     IndicatorError,
@@ -29,6 +29,7 @@ from survey_app.indicators import (
 )
 from survey_app.staff.access import current_member, requires_staff, wave_for
 from survey_app.staff.controller import STAFF_EXCEPTION_HANDLERS
+from survey_app.wave_names import WaveName, wave_name
 from survey_app.waves import WaveSummary, wave_instrument
 
 EDI_ROLES = ("edi", "admin")
@@ -87,7 +88,12 @@ def _check_by(by: str) -> str:
     return by
 
 
-def _unavailable(member: Any, wave: WaveSummary, error: IndicatorError) -> Template:
+def named(db: Connection, wave: WaveSummary) -> WaveName:
+    """The wave as people name it: organisation, survey title, dates."""
+    return wave_name(wave, wave_instrument(db, wave.id))
+
+
+def _unavailable(member: Any, wave: WaveSummary, error: IndicatorError, name: WaveName) -> Template:
     if NO_RELEASE in str(error):
         message = (
             "Nothing has been published for this wave yet. Results appear after the daily release, "
@@ -97,7 +103,7 @@ def _unavailable(member: Any, wave: WaveSummary, error: IndicatorError) -> Templ
         message = "This survey does not ask the questions these results need."
     return Template(
         "edi/unavailable.html",
-        context={"member": member, "wave": wave, "message": message},
+        context={"member": member, "wave": wave, "name": name, "message": message},
     )
 
 
@@ -109,15 +115,19 @@ class EdiController(Controller):
     exception_handlers = {**STAFF_EXCEPTION_HANDLERS, NotFoundException: _not_found, BadBreakdown: _bad_breakdown}
 
     @get("/waves/{wave:str}", sync_to_thread=True)
-    def overview(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Template:
-        """The four WRES indicators as BME vs White with the gap, the benchmarks and the trend."""
+    def overview(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Response[Any]:
+        """The four WRES indicators as BME vs White with the gap, the benchmarks and the trend; a
+        survey without the WRES questions (lived experience) has its themes as its results."""
         summary = wave_for(request, wave)
         member = current_member(request)
         with request.app.state.engine.begin() as db:
+            name = named(db, summary)
+            if not name.has_indicators:
+                return Redirect(name.results_path)
             try:
                 report = report_for(db, request, summary, "bme_white")
             except IndicatorError as error:
-                return _unavailable(member, summary, error)
+                return _unavailable(member, summary, error, name)
             trend = wave_trends(db, summary.slug, "bme_white")
             breakdowns = views.available_breakdowns(wave_instrument(db, summary.id))
             record_audit(db, member.email, "edi.view_wave", wave=summary.slug, release=report.release)
@@ -127,12 +137,14 @@ class EdiController(Controller):
             context={
                 "member": member,
                 "wave": summary,
+                "name": name,
                 "report": report,
                 "summary_head": head,
                 "summary_rows": rows,
                 "indicators": views.wres_summaries(report),
-                "trends": views.trend_tables(trend, views.WRES_MEASURES, report.withheld_wording),
+                "trends": trends.trend_tables(trend, views.WRES_MEASURES, report.withheld_wording),
                 "trend_waves": len(trend.waves),
+                "trend_note": trends.significance_note(),
                 "breakdowns": [(by, views.BY_TITLES[by], views.BY_PHRASES[by]) for by in breakdowns],
                 "formats": EXPORT_FORMATS,
             },
@@ -144,6 +156,7 @@ class EdiController(Controller):
         summary = wave_for(request, wave)
         member = current_member(request)
         with request.app.state.engine.begin() as db:
+            name = named(db, summary)
             theme_set = latest_themes_for(db, request, summary.id)
             record_audit(db, member.email, "edi.view_themes", wave=summary.slug, computed_on=(theme_set or {}).get("computed_on"))
         return Template(
@@ -151,6 +164,9 @@ class EdiController(Controller):
             context={
                 "member": member,
                 "wave": summary,
+                "name": name,
+                "summary_head": theme_summary.HEAD,
+                "summary_rows": theme_summary.themes_summary(theme_set) if theme_set else None,
                 "theme_set": theme_set,
                 "min_cell": theme_set["min_cell"] if theme_set else request.app.state.settings.min_cell,
                 "attribute_titles": {"ethnic_heading": "By ethnic group", "worker_type": "By way of working"},
@@ -192,15 +208,16 @@ class EdiController(Controller):
         summary = wave_for(request, wave)
         member = current_member(request)
         with request.app.state.engine.begin() as db:
+            name = named(db, summary)
             try:
                 report = report_for(db, request, summary, "bme_white")
             except IndicatorError as error:
-                return _unavailable(member, summary, error)
+                return _unavailable(member, summary, error, name)
             record_audit(db, member.email, "edi.view_measures", wave=summary.slug, release=report.release)
         head, rows = views.measures_table(report, summary.slug)
         return Template(
             "edi/measures.html",
-            context={"member": member, "wave": summary, "report": report, "head": head, "rows": rows},
+            context={"member": member, "wave": summary, "name": name, "report": report, "head": head, "rows": rows},
         )
 
     @get("/waves/{wave:str}/indicators/{measure:str}", sync_to_thread=True)
@@ -213,12 +230,13 @@ class EdiController(Controller):
         blocks = []
         report = None
         with request.app.state.engine.begin() as db:
+            name = named(db, summary)
             for by in views.available_breakdowns(wave_instrument(db, summary.id)):
                 try:
                     one = report_for(db, request, summary, by)
                 except IndicatorError as error:
                     if NO_RELEASE in str(error):
-                        return _unavailable(member, summary, error)
+                        return _unavailable(member, summary, error, name)
                     continue  # a breakdown this release did not publish
                 report = report or one
                 result = next((r for r in one.indicators if r.measure == measure), None)
@@ -236,8 +254,10 @@ class EdiController(Controller):
             context={
                 "member": member,
                 "wave": summary,
+                "name": name,
                 "report": report,
                 "measure": measure,
+                "direction": plain.direction(measure),
                 "title": views.measure_title(measure),
                 "is_wres": measure in views.WRES_NUMBERS,
                 "blocks": blocks,
@@ -245,22 +265,26 @@ class EdiController(Controller):
                 "benchmark_head": head,
                 "benchmark_rows": rows,
                 "benchmark_note": views.benchmark_note(measure, report.instrument_version, benchmarks),
-                "trends": views.trend_tables(trend, [measure], report.withheld_wording),
+                "trends": trends.trend_tables(trend, [measure], report.withheld_wording),
                 "trend_waves": len(trend.waves),
+                "trend_note": trends.significance_note(),
             },
         )
 
     @get("/waves/{wave:str}/report", sync_to_thread=True)
     def board_report(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Template:
-        """A printable report for the board: the four indicators by BME/White, ethnic heading and way of
-        working, with the benchmarks and a methods note."""
+        """A printable report for the board: a one-page summary of the four indicators in plain words,
+        then each indicator by BME/White, ethnic heading and way of working, with the benchmarks and a
+        methods note."""
         summary = wave_for(request, wave)
         member = current_member(request)
         with request.app.state.engine.begin() as db:
+            name = named(db, summary)
             try:
                 report = report_for(db, request, summary, "bme_white")
             except IndicatorError as error:
-                return _unavailable(member, summary, error)
+                return _unavailable(member, summary, error, name)
+            trend = wave_trends(db, summary.slug, "bme_white")
             breakdowns = views.available_breakdowns(wave_instrument(db, summary.id))
             extra: dict[str, IndicatorReport] = {}
             for by in ("ethnic_heading", "worker_type"):
@@ -278,15 +302,17 @@ class EdiController(Controller):
                 if result is not None:
                     blocks.append(views.breakdown_block(other, result, id_prefix="report", include_total=False))
             sections.append((indicator, blocks))
-        head, rows = views.summary_table(report, link=False)
         return Template(
             "edi/report.html",
             context={
                 "member": member,
                 "wave": summary,
+                "name": name,
                 "report": report,
-                "summary_head": head,
-                "summary_rows": rows,
+                "summary_head": board.HEAD,
+                "summary_rows": board.summary_rows(report, trend),
+                "previous": trends.previous_wave(trend, summary.slug),
+                "guide": plain.GUIDE,
                 "sections": sections,
                 "methods": views.methods(report.min_cell),
             },
@@ -310,14 +336,16 @@ class EdiController(Controller):
         summary = wave_for(request, wave)
         member = current_member(request)
         _check_by(by)
+        settings = request.app.state.settings
         with request.app.state.engine.begin() as db:
             try:
-                report = report_for(db, request, summary, by)
+                report, export = wave_indicator_export(
+                    db, summary.slug, by, output_format, white_codes=settings.white_codes, min_cell=settings.min_cell
+                )
             except IndicatorError as error:
                 if NO_RELEASE in str(error):
-                    return _unavailable(member, summary, error)
+                    return _unavailable(member, summary, error, named(db, summary))
                 raise NotFoundException(f"This wave has no figures by {views.BY_PHRASES[by]}.") from None
-            export = indicator_export(report, output_format)
             record_audit(
                 db,
                 member.email,

@@ -14,18 +14,18 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from analysis.indicators import MEASURES, WRES
-from analysis.wres import Comparison, Figure, PooledGap, TrendSeries, question_changed
+from analysis.wres import Comparison, Figure, PooledGap, question_changed
 from questionnaires import Instrument
 from survey_app.breakdowns import BME, WHITE
-from survey_app.edi.benchmarks import SOURCE, Benchmark, wres_benchmarks
+from survey_app.edi.benchmarks import POPULATIONS, Benchmark, all_wres_benchmarks, sources, wres_benchmarks
 from survey_app.edi.charts import Bar, bar_chart
+from survey_app.edi.plain import difference_sentence, difference_verdict, direction, p_words
 from survey_app.indicators import (
     BY_CHOICES,
     POOLED_TEMPORARY,
     TOTAL_TABLE,
     IndicatorReport,
     IndicatorResult,
-    TrendReport,
 )
 
 WRES_MEASURES = tuple(measure.name for measure in WRES)
@@ -92,10 +92,7 @@ def gap_text(value: float | None) -> str:
     return "–" if value is None else f"{value:+.1f}"
 
 
-def p_text(p_value: float | None) -> str:
-    if p_value is None:
-        return ""
-    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+p_text = p_words
 
 
 def significance_text(comparison: Comparison) -> str:
@@ -106,28 +103,6 @@ def significance_text(comparison: Comparison) -> str:
 
 def withheld_tag(wording: str) -> Markup:
     return Markup('<strong class="nhsuk-tag nhsuk-tag--grey app-withheld">{}</strong>').format(wording)
-
-
-def comparison_sentence(comparison: Comparison | None, group: str, wording: str) -> str:
-    """One line for the overview: the gap in words."""
-    if comparison is None:
-        return ""
-    if not comparison.available:
-        if comparison.reason == "withheld":
-            return f"No comparison: {group} or {comparison.reference} has {wording}."
-        return "No comparison: no responses to compare."
-    ratio = "" if comparison.ratio is None else f", ratio {comparison.ratio:.2f}"
-    if comparison.significant:
-        verdict = "a statistically significant difference"
-    elif comparison.significant is None:
-        verdict = "not tested"
-    else:
-        verdict = "not a statistically significant difference"
-    p_value = p_text(comparison.p_value)
-    return (
-        f"{group} minus {comparison.reference}: {gap_text(comparison.gap)} percentage points{ratio}; "
-        f"{verdict}" + (f" ({p_value})." if p_value else ".")
-    )
 
 
 # --- tables and charts of one breakdown ------------------------------------------------------------
@@ -354,15 +329,14 @@ def _group(result: IndicatorResult, table: str, group: str) -> tuple[Figure, Com
 
 def benchmark_note(measure: str, instrument_version: str, benchmarks: Sequence[Benchmark]) -> str | None:
     """Says so when a question the measure reads was reworded between the benchmark year and this wave."""
-    if not benchmarks:
+    years = sorted({b.year for b in benchmarks if question_changed(measure, b.year, instrument_version)})
+    if not years:
         return None
-    year = benchmarks[0].year
-    if question_changed(measure, year, instrument_version):
-        return (
-            f"The question behind this indicator was reworded after {year} (q15, in the 2025 survey): "
-            f"compare with the {year} benchmarks with care."
-        )
-    return None
+    named = " and ".join(years)
+    return (
+        f"The question behind this indicator was reworded after {named} (q15, in the 2025 survey): "
+        f"compare with the {named} benchmarks with care."
+    )
 
 
 def wres_summaries(report: IndicatorReport, id_prefix: str = "overview") -> list[IndicatorSummary]:
@@ -373,7 +347,7 @@ def wres_summaries(report: IndicatorReport, id_prefix: str = "overview") -> list
             continue
         benchmarks = wres_benchmarks(result.measure)
         found = _group(result, "bme_white", BME)
-        sentence = comparison_sentence(found[1], BME, report.withheld_wording) if found else ""
+        sentence = difference_sentence(found[1], result.measure, BME, report.withheld_wording) if found else ""
         head, rows = benchmark_table(benchmarks)
         summaries.append(
             IndicatorSummary(
@@ -391,25 +365,38 @@ def wres_summaries(report: IndicatorReport, id_prefix: str = "overview") -> list
     return summaries
 
 
+def benchmark_pair(benchmark: Benchmark | None, with_year: bool = True) -> str:
+    """"24.9% / 20.7% (2024)": a published BME / White pair with its year."""
+    if benchmark is None:
+        return "–"
+    pair = f"{pct(benchmark.bme)} / {pct(benchmark.white)}"
+    return f"{pair} ({benchmark.year})" if with_year else pair
+
+
+def benchmark_of(measure: str, population: str) -> Benchmark | None:
+    return next((b for b in wres_benchmarks(measure) if b.population == population), None)
+
+
 def summary_table(report: IndicatorReport, link: bool = True) -> tuple[list[dict[str, Any]], list[list[dict[str, Any]]]]:
-    """One row per WRES indicator: BME, White, gap, significance, and the benchmarks."""
+    """One row per WRES indicator: direction, BME, White, gap, significance, and the benchmarks."""
     wording = report.withheld_wording
     head = [
         {"text": "Indicator"},
+        {"text": "Direction"},
         {"text": "BME", "format": "numeric"},
         {"text": "White", "format": "numeric"},
         {"text": "Gap (points)", "format": "numeric"},
         {"text": "Significant difference"},
     ]
-    names = [b.caption for b in wres_benchmarks(WRES_MEASURES[0])]
-    head += [{"text": f"{name}: BME / White", "format": "numeric"} for name in names]
+    head += [{"text": f"{name}: BME / White (year)", "format": "numeric"} for _, name in POPULATIONS]
     rows = []
     for result in report.indicators:
         if result.measure not in WRES_NUMBERS:
             continue
         name = f"Indicator {WRES_NUMBERS[result.measure]}"
         row: list[dict[str, Any]] = [
-            {"html": Markup('<a href="#{}">{}</a>').format(result.measure, name)} if link else {"text": name}
+            {"html": Markup('<a href="#{}">{}</a>').format(result.measure, name)} if link else {"text": name},
+            {"text": direction(result.measure)},
         ]
         comparison = None
         for group in (BME, WHITE):
@@ -422,11 +409,16 @@ def summary_table(report: IndicatorReport, link: bool = True) -> tuple[list[dict
                 comparison = compared
             row.append({"html": withheld_tag(wording)} if shown.withheld else {"text": pct(shown.percent), "format": "numeric"})
         if comparison is not None and comparison.available:
-            row += [{"text": gap_text(comparison.gap), "format": "numeric"}, {"text": significance_text(comparison)}]
+            verdict = difference_verdict(comparison, result.measure)
+            p_value = p_words(comparison.p_value)
+            row += [
+                {"text": gap_text(comparison.gap), "format": "numeric"},
+                {"text": f"{verdict} ({p_value})" if p_value else verdict},
+            ]
         else:
             row += [{"html": DASH}, {"html": DASH}]
-        for benchmark in wres_benchmarks(result.measure):
-            row.append({"text": f"{pct(benchmark.bme)} / {pct(benchmark.white)}", "format": "numeric"})
+        for population, _ in POPULATIONS:
+            row.append({"text": benchmark_pair(benchmark_of(result.measure, population)), "format": "numeric"})
         rows.append(row)
     return head, rows
 
@@ -467,75 +459,6 @@ def measures_table(report: IndicatorReport, wave: str) -> tuple[list[dict[str, A
     return head, rows
 
 
-# --- trends ---------------------------------------------------------------------------------------
-
-@dataclass
-class TrendTable:
-    measure: str
-    title: str
-    head: list[dict[str, Any]]
-    rows: list[list[dict[str, Any]]]
-    flagged: bool
-
-
-def _series(trend: TrendReport, measure: str, group: str) -> TrendSeries | None:
-    for one in trend.series:
-        if (one.measure, one.table, one.group) == (measure, "bme_white", group):
-            return one
-    return None
-
-
-def trend_tables(trend: TrendReport, measures: Sequence[str], wording: str) -> list[TrendTable]:
-    """Per measure, a row per wave: BME and White with the change since the previous wave."""
-    tables = []
-    for measure in measures:
-        bme, white = _series(trend, measure, BME), _series(trend, measure, WHITE)
-        if bme is None and white is None:
-            continue
-        head = [
-            {"text": "Wave"},
-            {"text": "Survey version"},
-            {"text": "BME", "format": "numeric"},
-            {"text": "BME change (points)", "format": "numeric"},
-            {"text": "White", "format": "numeric"},
-            {"text": "White change (points)", "format": "numeric"},
-            {"text": "Note"},
-        ]
-        rows = []
-        flagged = False
-        for index, wave in enumerate(trend.waves):
-            row: list[dict[str, Any]] = [{"text": wave["wave"]}, {"text": wave["instrument_version"]}]
-            changed = False
-            for series in (bme, white):
-                point = series.points[index] if series is not None else None
-                if point is None or point.figure is None:
-                    row += [{"text": "Not published"}, {"html": DASH}]
-                    continue
-                changed = changed or point.question_changed
-                if point.figure.withheld:
-                    row += [{"html": withheld_tag(wording)}, {"html": DASH}]
-                else:
-                    row += [
-                        {"text": pct(point.figure.percent), "format": "numeric"},
-                        {"text": gap_text(point.change) if point.change is not None else "–", "format": "numeric"},
-                    ]
-            if changed:
-                flagged = True
-                row.append(
-                    {
-                        "html": Markup(
-                            '<strong class="nhsuk-tag nhsuk-tag--orange">Question changed</strong> '
-                            "The question was reworded since the previous wave: no change is shown."
-                        )
-                    }
-                )
-            else:
-                row.append({"text": "First wave" if index == 0 else ""})
-            rows.append(row)
-        tables.append(TrendTable(measure, measure_title(measure), head, rows, flagged))
-    return tables
-
-
 def methods(min_cell: int) -> list[str]:
     return [
         f"Every figure shown rests on at least {min_cell} responses. Groups with fewer than {min_cell} "
@@ -550,6 +473,7 @@ def methods(min_cell: int) -> list[str]:
         "proportion) gives p < 0.05.",
         "Between releases a figure changes only once its group has grown by at least "
         f"{min_cell} responses; until then the earlier figure is shown and marked.",
-        f"Benchmarks: {SOURCE}.",
+        "Benchmarks are the latest published figure of each population for each indicator, so their "
+        "years can differ: " + "; ".join(sources(all_wres_benchmarks())) + ".",
     ]
 

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from survey_app.accounts import LoginRefused, organisation_names, verify_login
 from survey_app.audit import record_audit
 from survey_app.staff.access import current_member, requires_staff, wave_for
-from survey_app.storage.models import Organisation, Release, Wave
+from survey_app.storage.models import Release
+from survey_app.wave_names import named_waves
 
 LOGIN_PATH = "/staff/login"
 
@@ -87,12 +88,7 @@ class StaffController(Controller):
     async def home(self, request: Request[Any, Any, Any]) -> Template:
         member = current_member(request)
         with request.app.state.engine.connect() as db:
-            rows = db.execute(
-                select(Wave.slug, Wave.instrument_id, Wave.status, Wave.opened_on, Organisation.name)
-                .join(Organisation, Organisation.id == Wave.organisation_id)
-                .where(Wave.organisation_id.in_(member.organisation_ids))
-                .order_by(Organisation.name, Wave.opened_on.desc())
-            ).all()
+            rows = named_waves(db, list(member.organisation_ids))  # organisation, survey title, dates
             organisations = organisation_names(db, member)
         return Template(
             "staff/home.html",
