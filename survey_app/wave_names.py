@@ -39,6 +39,11 @@ def wave_dates(opened_on: dt.date | str | None, closed_on: dt.date | str | None)
     return f"opened {long_date(opened_on)}"
 
 
+def first_upper(text: str) -> str:
+    """"Opened 3 March 2026": the first letter upper case, the rest as it is (not str.capitalize)."""
+    return text[:1].upper() + text[1:]
+
+
 def asks_indicators(instrument: Instrument) -> bool:
     """Whether the survey asks the questions of at least one WRES indicator."""
     return any(all(question in instrument.questions for question in measure.questions) for measure in WRES)
@@ -57,6 +62,11 @@ class WaveName:
     def title(self) -> str:
         """"Barts Health, NHS Staff Survey: your experience at work, opened 3 March 2026"."""
         return f"{self.organisation}, {self.survey}, {self.dates}"
+
+    @property
+    def dates_heading(self) -> str:
+        """The dates starting a sentence or a table cell: "Opened 3 March 2026"."""
+        return first_upper(self.dates)
 
     @property
     def short(self) -> str:

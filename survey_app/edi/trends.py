@@ -18,7 +18,7 @@ from analysis.wres import TrendPoint, TrendSeries
 from survey_app.breakdowns import BME, WHITE
 from survey_app.edi.views import DASH, measure_title, pct, withheld_tag
 from survey_app.indicators import TrendReport
-from survey_app.wave_names import wave_dates
+from survey_app.wave_names import first_upper, wave_dates
 
 QUESTION_CHANGED = Markup(
     '<strong class="nhsuk-tag nhsuk-tag--orange">Question changed</strong> '
@@ -57,7 +57,7 @@ def point_for(trend: TrendReport, measure: str, group: str, wave: str) -> tuple[
 
 def period(wave: dict[str, Any]) -> str:
     """A wave of the trend as people name it: its dates."""
-    return wave_dates(wave.get("opened_on"), wave.get("closed_on")).capitalize()
+    return first_upper(wave_dates(wave.get("opened_on"), wave.get("closed_on")))
 
 
 def change_cell(point: TrendPoint) -> dict[str, Any]:

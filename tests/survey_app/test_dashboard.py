@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import io
 import json
 import re
@@ -26,17 +27,19 @@ import pytest
 from click.testing import CliRunner
 from litestar import Litestar
 from litestar.testing import TestClient
+from openpyxl.utils import get_column_letter
 from sqlalchemy import select, text
 
 from analysis.indicators import MEASURES
 from survey_app.app import create_app
 from survey_app.cli import main
 from survey_app.config import Settings
-from survey_app.edi.benchmarks import benchmarks_text, latest_year, wres_benchmarks
+from survey_app.edi.benchmarks import COLUMNS, benchmark_rows, wres_benchmarks
 from survey_app.edi.charts import Bar, bar_chart
 from survey_app.keys import write_secret_file
 from survey_app.storage.database import engine_for, upgrade
 from survey_app.storage.models import AuditEvent
+from survey_app.wave_names import long_date
 from tests.conftest import SHARED, _admin_engine, _postgres_url
 from tests.survey_app import released_wave as rw
 from tests.survey_app.helpers import sign_in, web_settings
@@ -206,6 +209,12 @@ def figures_of(table: dict[str, Any]) -> dict[str, tuple[int, int] | None]:
     return found
 
 
+def sheet_rows(sheet: Any) -> list[dict[str, Any]]:
+    """A table sheet (header in row 1) as one mapping per row."""
+    header = [cell.value for cell in sheet[1]]
+    return [dict(zip(header, row)) for row in sheet.iter_rows(min_row=2, values_only=True)]
+
+
 # --- access control ---------------------------------------------------------------------------------
 
 def test_every_route_refuses_anonymous_users(client: TestClient) -> None:
@@ -258,15 +267,29 @@ def test_overview_shows_the_four_indicators_with_gap_benchmarks_and_trend(client
     assert "Release 1 of" in html and ">242<" in html
     summary = page.tables[0]
     assert summary["caption"].startswith("WRES indicators 5 to 8")
-    assert summary["rows"][0][-2:] == ["London 2018: BME / White", "England 2018: BME / White"]
+    assert summary["rows"][0][1] == "Direction"
+    assert summary["rows"][0][-2:] == ["London: BME / White (year)", "England: BME / White (year)"]
     by_indicator = {row[0]: row for row in summary["rows"][1:]}
-    assert by_indicator["Indicator 5"][-2:] == ["31.7% / 32.8%", "29.8% / 27.8%"]
-    assert by_indicator["Indicator 8"][-2:] == ["16.4% / 8.4%", "15.3% / 6.4%"]
+    # Each indicator's latest published figures: London 2018 throughout, England 2024 for indicator 6.
+    assert by_indicator["Indicator 5"][-2:] == ["31.7% / 32.8% (2018)", "29.8% / 27.8% (2018)"]
+    assert by_indicator["Indicator 6"][-1] == "24.9% / 20.7% (2024)"
+    assert by_indicator["Indicator 8"][-2:] == ["16.4% / 8.4% (2018)", "15.3% / 6.4% (2018)"]
+    assert [by_indicator[f"Indicator {n}"][1] for n in (5, 6, 7, 8)] == [
+        "Higher is worse", "Higher is worse", "Higher is better", "Higher is worse"
+    ]
     api = client.get(f"/api/v1/waves/{W}/indicators?by=bme_white").json()
     wres5 = {g["group"]: g for g in api["indicators"][0]["groups"]}
-    assert by_indicator["Indicator 5"][1] == f"{wres5['BME']['percent']:.1f}%"
-    assert by_indicator["Indicator 5"][3] == f"{wres5['BME']['comparison']['gap_points']:+.1f}"
-    assert "BME minus White: " in html and "percentage points" in html
+    assert by_indicator["Indicator 5"][2] == f"{wres5['BME']['percent']:.1f}%"
+    assert by_indicator["Indicator 5"][4] == f"{wres5['BME']['comparison']['gap_points']:+.1f}"
+    verdict = by_indicator["Indicator 5"][5]
+    if wres5["BME"]["comparison"]["significant"]:
+        assert verdict.startswith(("Worse for BME staff", "Better for BME staff")), verdict
+    else:
+        assert verdict.startswith("No significant difference"), verdict
+    assert "percentage points" in html and ("than White" in html or "as White" in html)
+    # The wave is named as people know it, with the slug only as a small-print reference.
+    assert "Survey of bank, agency, locum and temporary workers" in html
+    assert f"Reference: {W} (bank-temporary-workers, version" in html
     for measure in WRES:
         assert f'href="/edi/waves/{W}/indicators/{measure}"' in html
     # A chart per indicator, with the benchmarks drawn beside the wave's groups.
@@ -276,10 +299,14 @@ def test_overview_shows_the_four_indicators_with_gap_benchmarks_and_trend(client
     assert "BME, London 2018 (published)" in labels and "White, England 2018 (published)" in labels
     # The trend across waves flags q15's new wording for indicator 7 only.
     assert html.count("Question changed") == 1
-    trend_tables = [t for t in page.tables if t["caption"] == "BME and White staff in each wave"]
+    trend_tables = [t for t in page.tables if t["caption"] == "BME and White staff in each survey"]
     assert len(trend_tables) == 4
-    assert [row[0] for row in trend_tables[2]["rows"][1:]] == [rw.EARLIER, W]
+    today = long_date(dt.date.today())
+    assert [row[0] for row in trend_tables[2]["rows"][1:]] == [f"{today} to {today}", f"Opened {today}"]
     assert "Question changed" in trend_tables[2]["rows"][2][-1]
+    # A change across waves says whether it could be chance (the q15 change shows none).
+    changes = [row[2] for table in trend_tables for row in table["rows"][2:] if not row[2].startswith("–")]
+    assert changes and all(re.fullmatch(r"[+-]\d+\.\d \((significant|could be chance)\)", c) for c in changes), changes
     for path in (f"/edi/waves/{W}/report", f"/edi/waves/{W}/measures", "/edi/waves/" + W + "/export.csv?by=worker_type"):
         assert f'href="{path}"' in html.replace("&amp;", "&") or path.startswith("/edi/waves/" + W + "/export"), path
     assert f'href="/edi/waves/{W}/export.xlsx?by=worker_type"' in html
@@ -318,6 +345,112 @@ def test_board_report_has_every_indicator_by_heading_bme_white_and_worker_type_w
     assert "London 2018" in html and "England 2018" in html
     css = client.get("/static/build/survey.css").text
     assert "@media print" in css and ".app-report__section{break-before:page}" in css
+
+
+def test_board_report_opens_with_a_one_page_summary_in_plain_words(client: TestClient) -> None:
+    as_(client, "edi")
+    html = client.get(f"/edi/waves/{W}/report").text
+    first_page = html.split('class="app-report__summary"')[1].split("</section>")[0]
+    summary = Page(first_page).tables[0]
+    assert summary["rows"][0] == [
+        "Indicator", "BME", "White", "Gap, BME minus White", "Change since the previous survey",
+        "England: BME / White", "London: BME / White",
+    ]
+    rows = {row[0].split(":")[0]: row for row in summary["rows"][1:]}
+    assert list(rows) == ["Indicator 5", "Indicator 6", "Indicator 7", "Indicator 8"]
+    assert rows["Indicator 5"][0].endswith("Higher is worse") and rows["Indicator 7"][0].endswith("Higher is better")
+    api = {i["measure"]: {g["group"]: g for g in i["groups"]} for i in client.get(f"/api/v1/waves/{W}/indicators?by=bme_white").json()["indicators"]}
+    for number in (5, 6, 7, 8):
+        row, groups = rows[f"Indicator {number}"], api[f"wres{number}"]
+        bme, white = groups["BME"], groups["White"]
+        for cell, group in ((row[1], bme), (row[2], white)):
+            if group["withheld"]:
+                assert cell == WORDING
+            else:  # the API rounds to 3 places, the page to 1
+                assert abs(float(cell.rstrip("%")) - group["percent"]) <= 0.0501, (cell, group["percent"])
+        comparison = bme["comparison"]
+        if comparison["available"]:
+            assert row[3].startswith(f"{comparison['gap_points']:+.1f} points: ")
+            words = "unlikely to be chance" if comparison["significant"] else "could be chance"
+            assert words in row[3] and ("p < 0.001" in row[3] or "p = " in row[3])
+        # The earlier wave is the previous survey: a change with its test, or the q15 rewording.
+        if number == 7:
+            assert re.fullmatch(r"BME: question reworded: not compared\s*White: question reworded: not compared", row[4])
+        else:
+            assert re.fullmatch(
+                r"BME: [+-]\d+\.\d points, (unlikely to be|could be) chance \(p [<=] [\d.]+\)\s*"
+                r"White: [+-]\d+\.\d points, (unlikely to be|could be) chance \(p [<=] [\d.]+\)",
+                row[4],
+            ), row[4]
+    assert rows["Indicator 6"][5] == "24.9% / 20.7% (2024)" and rows["Indicator 6"][6] == "30.9% / 27.8% (2018)"
+    # The guide to intervals and significance is on the first page; the detail follows it.
+    for term in ("How to read these figures", "95% intervals", "Significant difference", "Change since the last survey"):
+        assert term in first_page, term
+    assert html.index("app-report__summary") < html.index('class="app-indicator app-report__section"')
+    assert "Survey of bank, agency, locum and temporary workers" in first_page and "previous survey" in first_page
+    assert "Not known: an administrator enters the eligible headcount" in first_page
+    css = client.get("/static/build/survey.css").text
+    assert "size:A4" in css.replace(" ", "")
+
+
+def test_staff_home_names_waves_by_organisation_survey_and_dates(client: TestClient) -> None:
+    as_(client, "edi")
+    home = Page(client.get("/staff").text)
+    (table,) = home.tables
+    assert table["rows"][0] == ["Survey", "Organisation", "Dates", "Status"]
+    today = long_date(dt.date.today())
+    by_dates = {row[2]: row for row in table["rows"][1:] if row[0].startswith("Survey of bank")}
+    assert set(by_dates) == {f"{today} to {today}", f"Opened {today}"}
+    current = by_dates[f"Opened {today}"]
+    assert current[1] == "North ICS" and current[3] == "Open"
+    assert current[0] == f"Survey of bank, agency, locum and temporary workers, opened {today} Reference: {W}"
+    staff = [row for row in table["rows"][1:] if row[0].startswith("NHS Staff Survey: your experience at work")]
+    assert len(staff) == 1
+
+
+def test_xlsx_export_is_board_ready(client: TestClient) -> None:
+    as_(client, "edi")
+    for by, figures_sheet in (("bme_white", "Figures by BME and White staff"), ("ethnic_category", "Figures by ethnic group")):
+        workbook = openpyxl.load_workbook(io.BytesIO(client.get(f"/edi/waves/{W}/export.xlsx?by={by}").content))
+        assert workbook.sheetnames == ["Summary", figures_sheet, "Charts", "About"]
+        api = client.get(f"/api/v1/waves/{W}/indicators?by={by}").json()
+        for sheet in (workbook["Summary"], workbook[figures_sheet]):
+            header = sheet[1]
+            assert all(cell.font.b for cell in header) and all(isinstance(cell.value, str) for cell in header)
+            assert not any("_" in cell.value for cell in header), "readable headers, not code names"
+            assert sheet.freeze_panes in ("B2", "D2")
+            assert sheet.auto_filter.ref == sheet.dimensions
+            assert all(sheet.column_dimensions[get_column_letter(i)].width >= 8 for i in range(1, sheet.max_column + 1))
+        figures = sheet_rows(workbook[figures_sheet])
+        shown = [r for r in figures if r["Percentage"] is not None]
+        assert len(figures) == sum(len(i["groups"]) + (i["temporary_vs_substantive"] is not None) for i in api["indicators"])
+        percent_column = [c.value for c in workbook[figures_sheet][1]].index("Percentage") + 1
+        for cell in workbook[figures_sheet].iter_cols(min_col=percent_column, max_col=percent_column, min_row=2):
+            for one in cell:
+                if one.value is not None:
+                    assert one.number_format == "0.0%" and 0 <= one.value <= 1
+        first = api["indicators"][0]["groups"][0]
+        assert shown[0]["Percentage"] == pytest.approx(round(first["percent"], 1) / 100, abs=1e-9)
+        # Summary: BME and White side by side with the gap, and the benchmarks beside each indicator.
+        summary = sheet_rows(workbook["Summary"])
+        headers = [c.value for c in workbook["Summary"][1]]
+        assert headers.index("White") == headers.index("BME") + 4 and "Gap (points, BME minus White)" in headers
+        wres6 = next(r for r in summary if r["Indicator"].startswith("Indicator 6:"))
+        assert (wres6["England BME"], wres6["England White"], wres6["England year"]) == (0.249, 0.207, "2024")
+        assert (wres6["London BME"], wres6["London White"], wres6["London year"]) == (0.309, 0.278, "2018")
+        assert wres6["Direction"] == "Higher is worse"
+        assert wres6["Difference in words"] in ("Worse for BME staff", "Better for BME staff", "No significant difference")
+        gap_cell = workbook["Summary"].cell(row=2 + summary.index(wres6), column=headers.index("Gap (points, BME minus White)") + 1)
+        assert gap_cell.number_format == "+0.0;-0.0;0.0" and isinstance(gap_cell.value, float)
+        # A native chart per indicator, and an About sheet that says how to read it.
+        charts = workbook["Charts"]._charts
+        assert len(charts) == len(api["indicators"])
+        assert all(chart.tagname == "barChart" and chart.series[0].errBars is not None for chart in charts)
+        about = {row[0]: row[1] for row in workbook["About"].iter_rows(min_row=2, values_only=True)}
+        assert about["Organisation"] == "North ICS" and about["Survey"] == "Survey of bank, agency, locum and temporary workers"
+        assert "Release 1 of" in about["Results from"] and "at least 11 responses" in about["Withheld groups"]
+        assert "95 times in 100" in about["95% intervals"] and "p < 0.05" in about["Significant difference"]
+        assert "Workforce Race Strategy" in about["Benchmarks"] and "2024 data analysis report" in about["Benchmarks"]
 
 
 def test_pages_keep_to_the_content_security_policy(client: TestClient) -> None:
@@ -400,13 +533,15 @@ def test_the_small_group_leaks_through_no_view(client: TestClient, dashboard: Da
         assert row["note"] == WORDING
         assert not digits_without_wording("".join(v for k, v in row.items() if k not in ("wave", "release", "measure", "indicator")))
     workbook = openpyxl.load_workbook(io.BytesIO(client.get(PAGES[5]).content))
-    sheet = workbook.worksheets[0]
-    header = [cell.value for cell in sheet[1]]
-    xlsx_rows = [dict(zip(header, (cell.value for cell in row))) for row in sheet.iter_rows(min_row=2)]
-    xlsx_small = [r for r in xlsx_rows if r["group"] == small]
+    xlsx_small = [r for r in sheet_rows(workbook["Figures by ethnic group"]) if r["Group"] == small]
     assert len(xlsx_small) == len(small_rows)
     for row in xlsx_small:
-        assert all(row[k] is None for k in ("count", "base", "percent", "ci_low", "ci_high", "gap_points", "ratio", "p_value"))
+        numbers = ("Yes", "Answering", "Percentage", "95% interval from", "95% interval to", "Gap (points)", "Ratio", "p-value")
+        assert all(row[k] is None for k in numbers) and row["Note"] == WORDING
+    charted = [r for r in workbook["Charts"].iter_rows(values_only=True) if r[0] and str(r[0]).startswith(small)]
+    assert len(charted) == len(report["indicators"])
+    assert all(r[0] == f"{small} ({WORDING})" and r[1:4] == (None, None, None) for r in charted)
+    assert not any(small in str(cell) for row in workbook["Summary"].iter_rows(values_only=True) for cell in row)
     # Every page: its table rows and chart rows carry the wording and no digit; chart descriptions too.
     pages = [Page(client.get(path).text) for path in PAGES[:4] if "/indicators/" not in path]
     pages += [Page(client.get(f"/edi/waves/{W}/indicators/{m}").text) for m in MEASURES]
@@ -464,7 +599,7 @@ def test_the_small_group_leaks_through_no_view(client: TestClient, dashboard: Da
 def test_exports_escape_formula_like_labels_in_csv_and_xlsx(client: TestClient) -> None:
     as_(client, "edi")
     response = client.get(f"/edi/waves/{W}/export.csv?by=organisation")
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"  # declared once
     assert f'filename="{W}-indicators-organisation-release-1.csv"' in response.headers["content-disposition"]
     groups = {row["group"] for row in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))}
     assert {"'" + name for name in rw.FORMULA_NAMES} <= groups
@@ -481,9 +616,9 @@ def test_exports_escape_formula_like_labels_in_csv_and_xlsx(client: TestClient) 
                     assert cell.value[:1] not in "=+-@", cell.value
                     values.append(cell.value)
     assert {"'" + name for name in rw.FORMULA_NAMES} <= set(values)
-    # Negative gaps the application computed stay numbers.
-    numbers = [c.value for c in workbook.worksheets[0]["M"][1:] if c.value is not None]
-    assert all(isinstance(n, (int, float)) for n in numbers)
+    # Numbers the application computed stay numbers.
+    numbers = [r["Percentage"] for r in sheet_rows(workbook["Figures by organisation"]) if r["Percentage"] is not None]
+    assert numbers and all(isinstance(n, (int, float)) for n in numbers)
 
 
 def test_cli_export_writes_csv_and_xlsx_and_is_audited(
@@ -499,7 +634,7 @@ def test_cli_export_writes_csv_and_xlsx_and_is_audited(
         assert out.exists() and "rows of indicators by organisation" in result.output
     rows = list(csv.DictReader(io.StringIO((tmp_path / "indicators.csv").read_text(encoding="utf-8-sig"))))
     assert {"'" + name for name in rw.FORMULA_NAMES} <= {row["group"] for row in rows}
-    sheet = openpyxl.load_workbook(tmp_path / "indicators.xlsx").worksheets[0]
+    sheet = openpyxl.load_workbook(tmp_path / "indicators.xlsx")["Figures by organisation"]
     assert sheet.max_row == len(rows) + 1
     events = [d for a, d in audit(dashboard, "cli") if a == "export"]
     assert [(d["format"], d["what"], d["by"]) for d in events[-2:]] == [("csv", "indicators", "organisation"), ("xlsx", "indicators", "organisation")]
@@ -512,14 +647,31 @@ def test_cli_export_writes_csv_and_xlsx_and_is_audited(
 
 # --- benchmarks and charts --------------------------------------------------------------------------
 
-def test_the_shipped_benchmarks_are_the_published_figures() -> None:
+def test_every_benchmark_row_is_sourced_and_the_published_figures_are_kept() -> None:
+    rows = benchmark_rows()
+    assert tuple(rows[0]) == COLUMNS
+    for row in rows:
+        assert all(row[column] and row[column].strip() for column in COLUMNS), row
+        assert re.match(r"^\d{4}(/\d{2})?$", row["year"]), row
+        assert row["group"] in ("BME", "White") and row["wres_indicator"] in "5678"
+        assert 0 <= float(row["percent"]) <= 100, row
+        assert len(row["source"]) > 30 and re.search(r"\b(19|20)\d{2}\b", row["source"]), row
+    # Every figure is published for both groups of its population, year and indicator (a gap needs both).
+    keys = {(r["population"], r["year"], r["wres_indicator"]) for r in rows}
+    for key in keys:
+        assert {r["group"] for r in rows if (r["population"], r["year"], r["wres_indicator"]) == key} == {"BME", "White"}, key
+    # The shared copy of the strategy's tables is kept whole (the demo reproduces London 2018).
     shared = SHARED / "data" / "wres_benchmarks.csv"
     if shared.exists():
-        assert benchmarks_text() == shared.read_text(encoding="utf-8"), "survey_app/data/wres_benchmarks.csv is stale"
-    assert latest_year() == "2018"
+        published = {tuple(r.values()) for r in csv.DictReader(io.StringIO(shared.read_text(encoding="utf-8")))}
+        assert published <= {tuple(r[c] for c in COLUMNS[:5]) for r in rows}
+    # Each indicator shows each population's latest year for that indicator.
     london, england = wres_benchmarks("wres7")
-    assert (london.name, london.bme, london.white) == ("London", 65.8, 83.3)
-    assert (england.name, england.bme, england.white) == ("England", 69.9, 86.2)
+    assert (london.caption, london.bme, london.white) == ("London 2018", 65.8, 83.3)
+    assert (england.caption, england.bme, england.white) == ("England 2018", 69.9, 86.2)
+    london, england = wres_benchmarks("wres6")
+    assert (london.caption, england.caption, england.bme, england.white) == ("London 2018", "England 2024", 24.9, 20.7)
+    assert "2024 data analysis report" in england.source and "Workforce Race Strategy" in london.source
     assert wres_benchmarks("discrimination_public") == ()
 
 

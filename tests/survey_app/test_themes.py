@@ -187,8 +187,21 @@ def test_the_edi_page_shows_the_themes_and_404s_for_another_organisation(
         for theme in shown:
             assert f"{theme['count']} testimonies" in page.text
         assert NOT_CONSENTED not in page.text and "Okafor" not in page.text
-        overview = client.get(f"/edi/waves/{slug}")
-        assert f"/edi/waves/{slug}/themes" in overview.text
+        # The summary table at the top: every theme, linked to its section, with its count and share.
+        summary = page.text.split("Summary: every theme")[1].split("</table>")[0]
+        assert page.text.index("Summary: every theme") < page.text.index('class="app-theme"')
+        for theme in theme_set["themes"]:
+            assert f'href="#{theme["id"]}"' in summary, theme["label"]
+        for theme in shown:
+            share = f"{100 * theme['count'] / theme_set['testimonies']:.0f}%"
+            assert f">{theme['count']}<" in summary and f">{share}<" in summary, theme["label"]
+        # A lived-experience survey has no indicators: its results are its themes, never an empty page,
+        # and the staff home names it by its title and dates and links straight there.
+        overview = client.get(f"/edi/waves/{slug}", follow_redirects=False)
+        assert overview.status_code in (302, 303) and overview.headers["location"] == f"/edi/waves/{slug}/themes"
+        home = client.get("/staff").text
+        assert f'href="/edi/waves/{slug}/themes"' in home and f'href="/edi/waves/{slug}"' not in home
+        assert "Tell us what happened to you at work" in home and "(themes of testimonies)" in home
     with TestClient(create_app(web_settings(settings))) as client:
         sign_in(client, "edi@homerton.example")
         assert client.get(f"/edi/waves/{slug}/themes").status_code == 404
