@@ -322,3 +322,29 @@ def test_measure_registry_is_the_documented_table() -> None:
 
     for name in MEASURES:
         assert f"| {name} |" in (module.__doc__ or ""), name
+
+
+def test_a_change_between_waves_carries_a_two_proportion_test() -> None:
+    waves = [
+        WaveCells("2024", "2024.1", [cell("BME", "wres5", 300, 1000), cell("White", "wres5", 250, 1000)]),
+        WaveCells("2025", "2025.1", [cell("BME", "wres5", 360, 1000), cell("White", "wres5", 255, 1000)]),
+        WaveCells("2026", "2026.1", [cell("BME", "wres5", None, None), cell("White", "wres5", 0, 20)]),
+    ]
+    series = trends(waves)
+    bme, white = (series_for(series, "wres5", "bme_white", group) for group in ("BME", "White"))
+    assert bme is not None and white is not None
+    # 30% -> 36% of 1,000 each: z = 2.86, significant; 25.0% -> 25.5%: z = 0.26, could be chance.
+    expected = two_proportion_z_test(360, 1000, 300, 1000)
+    assert expected is not None
+    assert bme.points[1].change == pytest.approx(6.0)
+    assert bme.points[1].change_p_value == pytest.approx(expected[1]) and bme.points[1].change_p_value < 0.05
+    assert bme.points[1].change_significant is True
+    assert white.points[1].change == pytest.approx(0.5)
+    assert white.points[1].change_p_value > 0.05 and white.points[1].change_significant is False
+    # No test for the first wave, across a withheld figure, or when nothing varies can be formed.
+    assert (bme.points[0].change_p_value, bme.points[0].change_significant) == (None, None)
+    assert (bme.points[2].change, bme.points[2].change_p_value, bme.points[2].change_significant) == (None, None, None)
+    assert white.points[2].change == pytest.approx(-25.5) and white.points[2].change_significant is True
+    flat = trends([WaveCells("a", "2025.1", [cell("BME", "wres8", 0, 50)]), WaveCells("b", "2025.1", [cell("BME", "wres8", 0, 60)])])
+    point = flat[0].points[1]
+    assert point.change == 0.0 and (point.change_p_value, point.change_significant) == (None, None)

@@ -365,10 +365,12 @@ def test_trends_flag_the_q15_wording_change_across_2025(settings: Settings, cli_
         connection.execute(update(Wave).where(Wave.slug == "staff-2024").values(instrument_version="2024.1"))
     cli("wave", "close", "--wave", "staff-2024")
     cli("wave", "open", "--instrument", "nhs-staff-survey", "--org", "org-staff-2024", "--slug", "staff-2025", "--allow-import")
-    import_mix_release(tmp_path, "staff-2025", population(targets, per_group=120, dont_know=5))
+    later = {**targets, ("wres5", "BME"): 60.0}  # BME harassment from the public doubles; the rest holds
+    import_mix_release(tmp_path, "staff-2025", population(later, per_group=120, dont_know=5))
     with engine.connect() as connection:
         trend = wave_trends(connection, "staff-2025", "bme_white").to_json()
     assert [w["wave"] for w in trend["waves"]] == ["staff-2024", "staff-2025"]
+    assert trend["waves"][0]["closed_on"] is not None and trend["waves"][1]["closed_on"] is None
     series = {(s["measure"], s["group"]): s["points"] for s in trend["series"]}
     wres7 = series[("wres7", "BME")]
     assert [p["question_changed"] for p in wres7] == [False, True]
@@ -376,3 +378,11 @@ def test_trends_flag_the_q15_wording_change_across_2025(settings: Settings, cli_
     wres8 = series[("wres8", "BME")]
     assert [p["question_changed"] for p in wres8] == [False, False]
     assert wres8[1]["change_points"] == pytest.approx(wres8[1]["percent"] - wres8[0]["percent"], abs=1e-6)
+    # A change carries its two-proportion test: 31.7% -> 60% of about 100 BME staff is significant,
+    # the same figures again (White, indicator 5) are not, and no test spans the reworded q15.
+    bme5, white5 = series[("wres5", "BME")], series[("wres5", "White")]
+    assert bme5[1]["change_points"] > 25 and bme5[1]["change_significant"] is True and bme5[1]["change_p_value"] < 0.001
+    assert abs(white5[1]["change_points"]) < 1 and white5[1]["change_significant"] is False
+    assert white5[1]["change_p_value"] > 0.5
+    assert wres7[1]["change_significant"] is None and wres7[1]["change_p_value"] is None
+    assert wres8[0]["change_significant"] is None  # the first wave has nothing to change from
