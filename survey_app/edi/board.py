@@ -52,7 +52,8 @@ def _gap_cell(result: IndicatorResult, comparison: Any) -> dict[str, Any]:
         return {"text": "Not compared: a group is not shown"}
     verdict = difference_verdict(comparison, result.measure)
     chance = chance_words(comparison.significant, comparison.p_value)
-    return {"html": Markup("<strong>{:+.1f} points</strong>: {}, {}").format(comparison.gap, verdict.lower(), chance)}
+    gap = round(comparison.gap, 1) or 0.0  # never "-0.0"
+    return {"html": Markup("<strong>{:+.1f} points</strong>: {}, {}").format(gap, verdict.lower(), chance)}
 
 
 def _change_cell(report: IndicatorReport, trend: TrendReport | None, measure: str) -> dict[str, Any]:

@@ -9,7 +9,9 @@ without it, as in production.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,7 @@ from playwright.sync_api import Browser, Page
 from survey_app.config import Settings
 from survey_app.keys import write_secret_file
 from survey_app.storage.database import engine_for, upgrade
+from survey_app.wave_names import long_date
 
 from tests.browser.conftest import ROOT, running_server
 from tests.survey_app import released_wave as rw
@@ -29,6 +32,9 @@ pytestmark = pytest.mark.browser
 
 AXE_SOURCE = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text(encoding="utf-8")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BANK_SURVEY = "Survey of bank, agency, locum and temporary workers"
+# A4 at the CSS pixel density of print (96 px per inch), less the report's 12 mm page margins.
+A4_WIDTH, A4_HEIGHT, A4_MARGIN = 794, 1123, 45
 PAGES = {
     "overview": (f"/edi/waves/{rw.WAVE}", "Workforce Race Equality Standard indicators", 4),
     "indicator": (f"/edi/waves/{rw.WAVE}/indicators/wres6", "Indicator 6: Harassment, bullying or abuse from staff", 6),
@@ -96,8 +102,9 @@ def test_dashboard_pages_in_a_browser(browser: Browser, dashboard_server: Dashbo
         base = dashboard_server.base_url
         sign_in_as_edi_lead(page, base)
         assert page.url == f"{base}/staff"
-        with page.expect_navigation():
-            page.get_by_role("link", name=rw.WAVE).click()
+        with page.expect_navigation():  # waves are named by survey title and dates, not by slug
+            current = re.compile(rf"^{BANK_SURVEY}\s*, opened {long_date(dt.date.today())}$")
+            page.get_by_role("link", name=current).click()
         for name, (path, heading, charts) in PAGES.items():
             if page.url != base + path:
                 page.goto(base + path)
@@ -142,5 +149,34 @@ def test_dashboard_works_without_javascript(browser: Browser, dashboard_server: 
             page.goto(f"{base}{PAGES['overview'][0]}")
             page.get_by_role("link", name="CSV by way of working").click()
         assert download.value.suggested_filename == f"{rw.WAVE}-indicators-worker_type-release-1.csv"
+    finally:
+        context.close()
+
+
+def test_board_report_first_page_fits_a4(browser: Browser, dashboard_server: DashboardServer, tmp_path: Path) -> None:
+    """Printed, the board report's summary (facts, the four indicators, the guide) is its first A4 page."""
+    context = browser.new_context(viewport={"width": A4_WIDTH - 2 * A4_MARGIN, "height": A4_HEIGHT - 2 * A4_MARGIN})
+    page = context.new_page()
+    try:
+        base = dashboard_server.base_url
+        sign_in_as_edi_lead(page, base)
+        page.goto(f"{base}{PAGES['report'][0]}")
+        page.emulate_media(media="print")
+        summary = page.locator("section.app-report__summary")
+        assert summary.locator("table tbody tr").count() == 4
+        assert summary.get_by_text("How to read these figures").is_visible()
+        box = summary.bounding_box()
+        assert box is not None
+        assert box["y"] + box["height"] <= A4_HEIGHT - 2 * A4_MARGIN, f"the summary runs past page 1: {box}"
+        # The first detail section starts a new page.
+        assert page.evaluate(
+            "getComputedStyle(document.querySelector('.app-report__section')).breakBefore"
+        ) == "page"
+        page.screenshot(path=str(tmp_path / "board-report-page-1.png"), full_page=False)
+        pdf = page.pdf(format="A4", print_background=True)
+        assert pdf.startswith(b"%PDF")
+        (tmp_path / "board-report.pdf").write_bytes(pdf)
+        violations = axe_violations(page)
+        assert not violations, f"accessibility problems on the printed board report:\n{describe(violations)}"
     finally:
         context.close()

@@ -388,7 +388,7 @@ def test_board_report_opens_with_a_one_page_summary_in_plain_words(client: TestC
         assert term in first_page, term
     assert html.index("app-report__summary") < html.index('class="app-indicator app-report__section"')
     assert "Survey of bank, agency, locum and temporary workers" in first_page and "previous survey" in first_page
-    assert "Not known: an administrator enters the eligible headcount" in first_page
+    assert "response rate not known (no eligible headcount was entered)" in first_page
     css = client.get("/static/build/survey.css").text
     assert "size:A4" in css.replace(" ", "")
 
