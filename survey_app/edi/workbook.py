@@ -236,6 +236,8 @@ def _charts(sheet: Worksheet, report: IndicatorReport) -> int:
         chart.y_axis.numFmt = "0%"
         chart.y_axis.majorGridlines = None
         chart.x_axis.scaling.orientation = "maxMin"  # groups read top to bottom, as in the table
+        chart.x_axis.delete = False  # openpyxl 3.1 otherwise hides both axes in Excel
+        chart.y_axis.delete = False
         chart.add_data(Reference(sheet, min_col=2, min_row=first - 1, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=last))
         below = NumDataSource(numRef=NumRef(f=f"{quote_sheetname(title)}!$C${first}:$C${last}"))
