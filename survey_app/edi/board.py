@@ -22,6 +22,7 @@ from survey_app.edi.views import (
     WRES_NUMBERS,
     benchmark_of,
     benchmark_pair,
+    gap_text,
     pct,
     withheld_tag,
 )
@@ -52,8 +53,7 @@ def _gap_cell(result: IndicatorResult, comparison: Any) -> dict[str, Any]:
         return {"text": "Not compared: a group is not shown"}
     verdict = difference_verdict(comparison, result.measure)
     chance = chance_words(comparison.significant, comparison.p_value)
-    gap = round(comparison.gap, 1) or 0.0  # never "-0.0"
-    return {"html": Markup("<strong>{:+.1f} points</strong>: {}, {}").format(gap, verdict.lower(), chance)}
+    return {"html": Markup("<strong>{} points</strong>: {}, {}").format(gap_text(comparison.gap), verdict.lower(), chance)}
 
 
 def _change_cell(report: IndicatorReport, trend: TrendReport | None, measure: str) -> dict[str, Any]:

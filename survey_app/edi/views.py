@@ -89,7 +89,8 @@ def interval(shown: Figure) -> str:
 
 
 def gap_text(value: float | None) -> str:
-    return "–" if value is None else f"{value:+.1f}"
+    """"+3.2", "-1.0"; a gap that rounds to nothing is "+0.0", never "-0.0"."""
+    return "–" if value is None else f"{(round(value, 1) or 0.0):+.1f}"
 
 
 p_text = p_words

@@ -36,6 +36,7 @@ from survey_app.cli import main
 from survey_app.config import Settings
 from survey_app.edi.benchmarks import COLUMNS, benchmark_rows, wres_benchmarks
 from survey_app.edi.charts import Bar, bar_chart
+from survey_app.edi.views import gap_text
 from survey_app.keys import write_secret_file
 from survey_app.storage.database import engine_for, upgrade
 from survey_app.storage.models import AuditEvent
@@ -280,7 +281,7 @@ def test_overview_shows_the_four_indicators_with_gap_benchmarks_and_trend(client
     api = client.get(f"/api/v1/waves/{W}/indicators?by=bme_white").json()
     wres5 = {g["group"]: g for g in api["indicators"][0]["groups"]}
     assert by_indicator["Indicator 5"][2] == f"{wres5['BME']['percent']:.1f}%"
-    assert by_indicator["Indicator 5"][4] == f"{wres5['BME']['comparison']['gap_points']:+.1f}"
+    assert by_indicator["Indicator 5"][4] == gap_text(wres5["BME"]["comparison"]["gap_points"])
     verdict = by_indicator["Indicator 5"][5]
     if wres5["BME"]["comparison"]["significant"]:
         assert verdict.startswith(("Worse for BME staff", "Better for BME staff")), verdict
@@ -370,7 +371,7 @@ def test_board_report_opens_with_a_one_page_summary_in_plain_words(client: TestC
                 assert abs(float(cell.rstrip("%")) - group["percent"]) <= 0.0501, (cell, group["percent"])
         comparison = bme["comparison"]
         if comparison["available"]:
-            assert row[3].startswith(f"{comparison['gap_points']:+.1f} points: ")
+            assert row[3].startswith(f"{gap_text(comparison['gap_points'])} points: ")
             words = "unlikely to be chance" if comparison["significant"] else "could be chance"
             assert words in row[3] and ("p < 0.001" in row[3] or "p = " in row[3])
         # The earlier wave is the previous survey: a change with its test, or the q15 rewording.
