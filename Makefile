@@ -3,8 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FRONTEND := survey_app/static/build/survey.css
-export SURVEY_KEY_FILE ?= $(CURDIR)/var/keys/kek.key
+# The key-encryption key goes only to the commands that need it (keys, demo, worker), never to
+# `serve`: the web process must not hold it (DESIGN.md, Rules). `env -u` also strips a value the
+# caller's shell may have exported. The case key is for the web process and the worker.
+KEK_FILE ?= $(CURDIR)/var/keys/kek.key
 export SURVEY_CASE_KEY_FILE ?= $(CURDIR)/var/keys/case.key
+WITH_KEK := SURVEY_KEY_FILE=$(KEK_FILE)
+WITHOUT_KEK := env -u SURVEY_KEY_FILE
 
 .PHONY: run test install frontend chromium clean
 
@@ -29,12 +34,12 @@ chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
 run: install frontend
-	$(BIN)/survey-app keys init --if-missing
-	$(BIN)/survey-app db upgrade
-	$(BIN)/survey-app demo --responses 200
-	$(BIN)/survey-app worker & WORKER=$$!; \
+	$(WITH_KEK) $(BIN)/survey-app keys init --if-missing
+	$(WITHOUT_KEK) $(BIN)/survey-app db upgrade
+	$(WITH_KEK) $(BIN)/survey-app demo --responses 200
+	$(WITH_KEK) $(BIN)/survey-app worker & WORKER=$$!; \
 	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/survey-app serve --host 127.0.0.1 --port 8000
+	$(WITHOUT_KEK) $(BIN)/survey-app serve --host 127.0.0.1 --port 8000
 
 test: install frontend chromium
 	$(BIN)/pytest -q -p no:cacheprovider

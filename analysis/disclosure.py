@@ -3,14 +3,22 @@
 Every published figure rests on at least `min_cell` respondents. Cells are tied together by
 linear relations (a breakdown's groups add up to its total; a heading is the sum of its categories;
 a cross-table's rows add up to the margins). A withheld cell must not be recoverable from shown
-figures through any of them, alone or combined, so:
+figures through any of them, alone or combined, nor narrowed to a small range, so:
 
 1. primary suppression withholds every cell whose base is below `min_cell`;
 2. complementary suppression withholds further cells until no relation has exactly one withheld
-   member (the cheapest case of recovery by subtraction);
+   member (the cheapest case of recovery by subtraction), and no relation whose parent is shown
+   hides children adding up to fewer than `min_cell` (each of them would lie in that small range);
 3. an exact check then solves the whole linear system of relations over the withheld cells and,
    while any withheld cell is still uniquely determined, withholds another member of a relation
-   that contains it.
+   that contains it;
+4. interval protection (`analysis/intervals.py`): a linear programme over every relation of this
+   release *and of the wave's earlier releases* finds each withheld cell's least and greatest
+   possible value; while one ranges over fewer than `min_cell`, another cell linked to it is withheld.
+
+Which cell is withheld to protect another is the cheapest by a cost function (by default the cell's
+base: the least information lost); a caller may weigh cells otherwise, e.g. keep a headline figure
+shown whenever another choice protects as well.
 
 An empty group (base 0) is withheld like any small one, but never counts as protection for
 another: who is not in a group is often common knowledge (no one in the trust is "Any other Black
@@ -19,16 +27,20 @@ background"), so a reader may take its zero as known.
 Suppression is decided per measure (each question's base differs), over all breakdowns at once.
 
 Between releases a shown cell whose base grew by fewer than `min_cell` keeps its earlier figures
-("stale"). Its current value is then a secret too (the difference would describe the newcomers),
-so stale cells count as unknowns in steps 2 and 3, though they are not withheld themselves.
+("stale", or held). Its current value is then a secret too (the difference would describe the
+newcomers), so stale cells count as unknowns in steps 2 to 4, though they are not withheld
+themselves; a reader knows such a count lies less than `min_cell` above the shown figure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from analysis.intervals import IntervalAudit, Publication
 
 PRIMARY = "primary"
 COMPLEMENTARY = "complementary"
@@ -80,10 +92,25 @@ def cross_relations(
     return relations
 
 
+Cost = Callable[[Cell], float]
+"""What withholding a cell loses; the cheapest cell that protects is withheld. Default: its base."""
+
+
+def _by_cost(cost: Cost) -> Callable[[Cell], tuple[float, Cell]]:
+    return lambda cell: (cost(cell), cell)
+
+
 def _complete_simple(
-    withheld: dict[Cell, str], stale: frozenset[Cell], bases: Mapping[Cell, int], relations: Sequence[Relation]
+    withheld: dict[Cell, str],
+    stale: frozenset[Cell],
+    bases: Mapping[Cell, int],
+    relations: Sequence[Relation],
+    min_cell: int,
+    cost: Cost,
 ) -> None:
-    """Withhold more until no relation has exactly one unknown (withheld or stale) member."""
+    """Withhold more until no relation has exactly one unknown (withheld or stale) member, and no
+    relation with a shown parent hides non-empty children that add up to fewer than min_cell."""
+    order = _by_cost(cost)
     changed = True
     while changed:
         changed = False
@@ -91,14 +118,22 @@ def _complete_simple(
             members = [cell for cell in relation.members if cell in bases]
             # An empty group protects nothing: that no one is in it is often common knowledge.
             hidden = [cell for cell in members if (cell in withheld or cell in stale) and bases[cell] > 0]
-            if len(hidden) != 1:
-                continue
             shown = [cell for cell in members if cell not in withheld and cell not in stale]
-            if not shown:
+            if not hidden or not shown:
                 continue
-            # Withhold the smallest shown child (least information lost); the parent only if no child is left.
-            children = [cell for cell in shown if cell != relation.parent]
-            choice = min(children or shown, key=lambda cell: (bases[cell], cell))
+            parent_shown = relation.parent in bases and relation.parent in shown
+            small_sum = (
+                parent_shown
+                and not any(cell in stale for cell in hidden)
+                and sum(bases[cell] for cell in hidden) < min_cell
+            )
+            if len(hidden) != 1 and not small_sum:
+                continue
+            # Withhold the cheapest shown non-empty child; the parent only if no such child is left.
+            children = [cell for cell in shown if cell != relation.parent and bases[cell] > 0]
+            if not children and small_sum:
+                continue  # nothing below the parent protects; the interval check decides
+            choice = min(children or shown, key=order)
             withheld[choice] = COMPLEMENTARY
             changed = True
 
@@ -178,24 +213,23 @@ def determined_cells(
         known_zero |= new_zeros
 
 
-# How many candidate complements to try, smallest first, before settling for the smallest.
+# How many candidate complements to try, cheapest first, before settling for the best of them.
 COMPLEMENT_TRIES = 8
 
 
-def _complement_for(
+def _linked_candidates(
     target: Cell,
-    withheld: Mapping[Cell, str],
-    stale: frozenset[Cell],
+    unknown: set[Cell],
     bases: Mapping[Cell, int],
     relations: Sequence[Relation],
-) -> Cell | None:
-    """A shown cell whose withholding leaves `target` undetermined, preferring small ones.
+    cost: Cost,
+    include_stale: frozenset[Cell] = frozenset(),
+) -> list[Cell]:
+    """Shown cells of every relation linked to the target through unknown cells, cheapest first.
 
-    Candidates are the shown members of every relation linked to the target through unknown cells
-    (a heading and a White/BME group are both sums of the same categories, so the cell that
-    protects one may sit only in the other's relation).
+    (A heading and a White/BME group are both sums of the same categories, so the cell that
+    protects one may sit only in the other's relation.)
     """
-    unknown = set(withheld) | stale
     linked = {target}
     frontier = [target]
     while frontier:
@@ -206,16 +240,29 @@ def _complement_for(
                     if member in unknown and member not in linked and member in bases:
                         linked.add(member)
                         frontier.append(member)
-    candidates = sorted(
+    return sorted(
         {
             member
             for relation in relations
             if linked & set(relation.members)
             for member in relation.members
-            if member in bases and member not in unknown and bases[member] > 0
+            if member in bases and bases[member] > 0 and (member not in unknown or member in include_stale)
         },
-        key=lambda cell: (bases[cell], cell),
+        key=_by_cost(cost),
     )
+
+
+def _complement_for(
+    target: Cell,
+    withheld: Mapping[Cell, str],
+    stale: frozenset[Cell],
+    bases: Mapping[Cell, int],
+    relations: Sequence[Relation],
+    cost: Cost,
+) -> Cell | None:
+    """A shown cell whose withholding leaves `target` undetermined, preferring cheap ones."""
+    unknown = set(withheld) | stale
+    candidates = _linked_candidates(target, unknown, bases, relations, cost)
     if not candidates:
         return None
     for candidate in candidates[:COMPLEMENT_TRIES]:
@@ -224,30 +271,113 @@ def _complement_for(
     return candidates[0]
 
 
+@dataclass(frozen=True)
+class History:
+    """What the wave's earlier releases published about this measure, oldest first, and how a
+    stale cell's current figure is shown (its held value)."""
+
+    earlier: Sequence[Publication] = ()
+    held: Mapping[Cell, int] | None = None
+
+
+def _publication(
+    withheld: Mapping[Cell, str], stale: frozenset[Cell], bases: Mapping[Cell, int], held: Mapping[Cell, int]
+) -> Publication:
+    return Publication(
+        shown={cell: base for cell, base in bases.items() if cell not in withheld and cell not in stale},
+        held={cell: held[cell] for cell in stale if cell in held},
+        withheld=frozenset(cell for cell in withheld if cell in bases)
+        | frozenset(cell for cell in stale if cell not in held),
+        known_zero=frozenset(cell for cell in withheld if cell in bases and bases[cell] == 0),
+    )
+
+
+def _audit(
+    withheld: Mapping[Cell, str],
+    stale: frozenset[Cell],
+    bases: Mapping[Cell, int],
+    relations: Sequence[Relation],
+    min_cell: int,
+    history: History,
+) -> IntervalAudit:
+    current = _publication(withheld, stale, bases, history.held or {})
+    audit = IntervalAudit(current, relations, min_cell, history.earlier)
+    if history.earlier and not audit.check_feasible():
+        # Earlier releases contradict what is known now (they cannot, unless a release was edited):
+        # check this release on its own rather than trust them.
+        logging.getLogger("analysis.disclosure").warning("earlier releases are inconsistent; checked alone")
+        audit = IntervalAudit(current, relations, min_cell)
+    return audit
+
+
+def _widening_complement(
+    target: Cell,
+    withheld: Mapping[Cell, str],
+    stale: frozenset[Cell],
+    bases: Mapping[Cell, int],
+    relations: Sequence[Relation],
+    min_cell: int,
+    history: History,
+    cost: Cost,
+) -> Cell | None:
+    """The cheapest linked cell whose withholding widens `target` to min_cell; else the one that
+    widens it most (the next round goes on from there)."""
+    candidates = _linked_candidates(target, set(withheld) | stale, bases, relations, cost, stale)
+    best: tuple[float, Cell] | None = None
+    for candidate in candidates[:COMPLEMENT_TRIES]:
+        trial = {**withheld, candidate: COMPLEMENTARY}
+        width = _audit(trial, stale - {candidate}, bases, relations, min_cell, history).interval(target).width
+        if width >= min_cell:
+            return candidate
+        if best is None or width > best[0]:
+            best = (width, candidate)
+    return best[1] if best is not None else None
+
+
 def suppress(
     bases: Mapping[Cell, int],
     relations: Sequence[Relation],
     min_cell: int,
     stale: Iterable[Cell] = (),
     still_withheld: Iterable[Cell] = (),
+    *,
+    history: History | None = None,
+    cost: Cost | None = None,
 ) -> dict[Cell, str]:
     """Decide which cells to withhold; returns each withheld cell with its reason.
 
     `still_withheld`: cells withheld last time whose base has not grown by `min_cell` since; showing
     them now would let the earlier release's relations recover what it withheld.
+    `history`: the wave's earlier publications of this measure and the held figures of stale cells,
+    for interval protection across releases. `cost`: what withholding a cell loses (default: its base).
     """
+    cost = cost or (lambda cell: float(bases[cell]))
+    history = history or History()
     withheld: dict[Cell, str] = {cell: PRIMARY for cell, base in bases.items() if base < min_cell}
     for cell in still_withheld:
         withheld.setdefault(cell, COMPLEMENTARY)
     stale_cells = frozenset(cell for cell in stale if cell not in withheld)
     relevant = [r for r in relations if any(cell in bases for cell in r.members)]
+    order = _by_cost(cost)
+    verified: set[Cell] = set()  # withholding more only widens ranges: a wide cell stays wide
     while True:
-        _complete_simple(withheld, stale_cells, bases, relevant)
+        _complete_simple(withheld, stale_cells, bases, relevant, min_cell, cost)
         exposed = determined_cells(set(withheld) | stale_cells, bases, relevant)
-        if not exposed:
+        if exposed:
+            choice = _complement_for(exposed[0], withheld, stale_cells, bases, relevant, cost)
+            if choice is None:  # everything around it is withheld already; nothing more to hide
+                return withheld
+            withheld[choice] = COMPLEMENTARY
+            continue
+        targets = sorted((cell for cell in withheld if cell in bases and bases[cell] > 0), key=order)
+        if not targets:
             return withheld
-        target = exposed[0]
-        choice = _complement_for(target, withheld, stale_cells, bases, relevant)
-        if choice is None:  # everything around it is withheld already; nothing more to hide
+        narrow = _audit(withheld, stale_cells, bases, relevant, min_cell, history).narrowest(targets, verified)
+        if narrow is None:
+            return withheld
+        choice = _widening_complement(narrow[0], withheld, stale_cells, bases, relevant, min_cell, history, cost)
+        if choice is None:  # nothing left to withhold around it
+            logging.getLogger("analysis.disclosure").warning("cannot widen %s beyond %s", narrow[0], narrow[1])
             return withheld
         withheld[choice] = COMPLEMENTARY
+        stale_cells = stale_cells - {choice}

@@ -43,11 +43,13 @@ information about a person, and merging it into a real group would misstate that
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -548,3 +550,36 @@ def check_k_anonymity(
         classes_below_k=sum(1 for size in sizes.values() if size < k),
         classes_all_sensitive=len(all_sensitive),
     )
+
+
+def k_anonymous_attributes(
+    records: Sequence[dict[str, Any]],
+    identifying: Iterable[str],
+    k: int,
+    keep: Sequence[bool] | None = None,
+) -> None:
+    """Within one group of records (a testimony batch, a drop of concerns), drop identifying
+    attributes, in place, until every record's combination of them is shared by at least k records.
+
+    Local suppression, the rarest value first: a record that is alone (or among fewer than k) with
+    its combination loses the attribute whose value fewest records share, then the next, until its
+    combination is common enough or empty. `keep[i]` True: record i keeps every attribute (its author
+    chose to show them); it still counts towards the others' combinations.
+    """
+    names = set(identifying)
+    fixed = list(keep) if keep is not None else [False] * len(records)
+
+    def combo(record: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted((key, json.dumps(value, sort_keys=True)) for key, value in record.items() if key in names))
+
+    while True:
+        combos = Counter(combo(record) for record in records)
+        small = [
+            record for record, kept in zip(records, fixed) if not kept and combo(record) and combos[combo(record)] < k
+        ]
+        if not small:
+            return
+        for record in small:
+            present = [key for key in record if key in names]
+            rarest = min(present, key=lambda key: (sum(1 for r in records if r.get(key) == record[key]), key))
+            del record[rarest]

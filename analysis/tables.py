@@ -11,13 +11,14 @@ second.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, repeat
 
 import numpy as np
 
-from analysis.disclosure import Cell, Relation, suppress
+from analysis.disclosure import Cell, History, Relation, suppress
+from analysis.intervals import Publication
 
 TOTAL = Cell("total", "All respondents")
 # Largest code range counted through a lookup table; wider ranges use a sorted search.
@@ -175,6 +176,26 @@ class PublishedCell:
         return (self.table, self.group, self.measure)
 
 
+def publications(cells: Iterable[PublishedCell]) -> dict[str, Publication]:
+    """One release's published cells as a reader sees them, per measure (for interval protection)."""
+    shown: dict[str, dict[Cell, int]] = {}
+    held: dict[str, dict[Cell, int]] = {}
+    withheld: dict[str, set[Cell]] = {}
+    for cell in cells:
+        at = Cell(cell.table, cell.group)
+        shown.setdefault(cell.measure, {})
+        if cell.withheld is not None or cell.base is None:
+            withheld.setdefault(cell.measure, set()).add(at)
+        elif cell.held_from_previous:
+            held.setdefault(cell.measure, {})[at] = cell.base
+        else:
+            shown[cell.measure][at] = cell.base
+    return {
+        measure: Publication(figures, held.get(measure, {}), frozenset(withheld.get(measure, ())))
+        for measure, figures in shown.items()
+    }
+
+
 @dataclass
 class TablesReport:
     cells_published: int = 0
@@ -259,6 +280,9 @@ def publish_tables(
     min_cell: int,
     previous: Mapping[tuple[str, str, str], PublishedCell] | None = None,
     previous_bases: Mapping[tuple[str, str, str], int] | None = None,
+    *,
+    history: Mapping[str, Sequence[Publication]] | None = None,
+    cost: Callable[[Cell, int], float] | None = None,
 ) -> tuple[list[PublishedCell], TablesReport, dict[tuple[str, str, str], int]]:
     """Count every measure for the total and every breakdown, then withhold jointly.
 
@@ -266,10 +290,15 @@ def publish_tables(
     by the caller: the base when a figure was last shown, or when it was first withheld): a shown
     cell whose base has changed by fewer than `min_cell` respondents since is published unchanged,
     and a withheld one stays withheld, so comparing two releases never isolates a newcomer.
+    `history`: per measure, what every earlier release of the wave published (`publications`),
+    oldest first, so that withheld cells are protected as intervals across releases too.
+    `cost`: what withholding a cell (with its base) loses; the cheapest protecting cell is withheld.
     Returns the cells, the report, and the reference bases to keep for the next release.
     """
     previous = previous or {}
     previous_bases = previous_bases or {}
+    history = history or {}
+    decided: dict[tuple, dict[Cell, str]] = {}
     true_bases: dict[tuple[str, str, str], int] = {}
     report = TablesReport()
     published: list[PublishedCell] = []
@@ -297,7 +326,27 @@ def publish_tables(
                 still_withheld.add(cell)
             elif earlier.withheld is None and base != earlier_base and not grown:
                 stale.add(cell)
-        withheld = suppress(bases, relations, min_cell, stale, still_withheld)
+        held = {cell: previous[(cell.table, cell.group, column.name)].base for cell in stale}
+        earlier = tuple(history.get(column.name, ()))
+        # Measures with the same bases and the same past (an indicator and its one question) are
+        # decided once.
+        signature = (
+            tuple(sorted(bases.items())),
+            tuple(sorted(held.items())),
+            tuple(sorted(still_withheld)),
+            tuple(publication.signature() for publication in earlier),
+        )
+        if signature not in decided:
+            decided[signature] = suppress(
+                bases,
+                relations,
+                min_cell,
+                stale,
+                still_withheld,
+                history=History(earlier, {cell: int(value) for cell, value in held.items() if value is not None}),
+                cost=(lambda cell, bases=bases: cost(cell, bases[cell])) if cost is not None else None,
+            )
+        withheld = decided[signature]
         for cell, base in bases.items():
             key = (cell.table, cell.group, column.name)
             if cell in stale or cell in still_withheld:
@@ -310,10 +359,10 @@ def publish_tables(
                 published.append(PublishedCell(cell.table, cell.group, column.name, None, None, reason))
                 tally[reason] += 1
                 continue
-            earlier = previous.get((cell.table, cell.group, column.name))
-            if cell in stale and earlier is not None:
+            before = previous.get((cell.table, cell.group, column.name))
+            if cell in stale and before is not None:
                 published.append(
-                    PublishedCell(cell.table, cell.group, column.name, earlier.base, earlier.counts, None, True)
+                    PublishedCell(cell.table, cell.group, column.name, before.base, before.counts, None, True)
                 )
                 report.cells_held_from_previous += 1
             else:

@@ -5,11 +5,13 @@ data package (a regular-expression tokeniser, the Snowball stemmer, bigram collo
 
 Pipeline (`theme_texts`):
 
-1. **Tokenise and stem.** Redaction placeholders (`[NAME]`, `[WARD]`, ...) are dropped; words are
+1. **Tokenise and stem.** Redaction placeholders (`[NAME]`, `[WARD]`, anything in square brackets)
+   are dropped, so a placeholder never becomes a theme word; words are
    lower-cased, split by `nltk.tokenize.RegexpTokenizer` and stemmed by `SnowballStemmer("english")`.
    Stop words are scikit-learn's `ENGLISH_STOP_WORDS` *less* the negations (`no`, `not`, `nothing`,
    `none`, `never`, ...): "nothing to improve" is itself a theme of feedback. Each stem keeps its most
-   frequent surface word, so key phrases read as words, not stems.
+   frequent surface word (counted in distinct texts: one text repeating a word a hundred times counts
+   once), so key phrases read as words, not stems.
 2. **Document vectors.** Binary term weights (each stem counted once per text), l2-normalised, then
    smoothed by the corpus's own word co-occurrence: each text becomes the sum of the positive
    pointwise mutual information (PPMI, context distribution smoothed with exponent 0.75) rows of its
@@ -40,7 +42,10 @@ Pipeline (`theme_texts`):
 5. **Key phrases and labels.** Bigram collocations (nltk `BigramCollocationFinder`, likelihood ratio,
    stems) over the whole corpus, and unigrams; a theme's key phrases are those most over-represented
    in its members (lift of document frequency times log of in-theme frequency), mapped back to the
-   most frequent surface form. A discovered theme's label is its top key phrases.
+   most frequent surface form. A discovered theme's label is its top key phrases. A phrase is
+   only used if its words, as shown, occur in at least `min_documents` distinct texts of the whole
+   corpus (the release passes MIN_CELL): a phrase that only two people wrote, say "quixotic
+   zanzibar", would point at them, however large the theme it describes.
 6. **Guided themes.** Each guided theme (`GUIDED_THEMES`, from the London Workforce Race Strategy:
    racist remarks and microaggressions, career progression, exclusion, bullying, line managers,
    disciplinary and HR processes, fear of speaking up, Covid-19 risk, representation in leadership,
@@ -90,7 +95,7 @@ __all__ = [
 
 NEGATIONS = frozenset({"no", "not", "nothing", "none", "never", "nobody", "noone", "cannot", "cant", "nor"})
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) - NEGATIONS
-PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*\]")
+PLACEHOLDER = re.compile(r"\[[^\[\]\n]{0,40}\]")
 STABILITY_TOLERANCE = 0.2
 SELECTION_SAMPLE = 2500
 SUBSAMPLE_FRACTION = 0.8
@@ -123,6 +128,8 @@ class Tokenised:
     """The most frequent surface word of each stem."""
     surface_pairs: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """The most frequent surface form of each pair of adjacent content stems."""
+    documents: Mapping[str, int] = field(default_factory=dict)
+    """In how many distinct texts each surface word, and each surface pair ("rota meeting"), occurs."""
 
 
 def _words(text: str) -> list[str]:
@@ -136,25 +143,33 @@ def tokenise(texts: Sequence[str]) -> Tokenised:
     all_docs: list[tuple[str, ...]] = []
     content_docs: list[tuple[str, ...]] = []
     pair_counts: dict[tuple[str, str], Counter[str]] = {}
+    documents: Counter[str] = Counter()
     for text in texts:
         stems_all: list[str] = []
         stems_content: list[str] = []
         previous: str | None = None
+        seen: set[tuple[str, str]] = set()
         for word in _words(text):
             stem = _stem(word)
             stems_all.append(stem)
             if (word in STOP_WORDS or len(word) < 2) and word not in NEGATIONS:
                 continue
             if stems_content and previous is not None:
-                pair_counts.setdefault((stems_content[-1], stem), Counter())[f"{previous} {word}"] += 1
+                pair = f"{previous} {word}"
+                if ((stems_content[-1], stem), pair) not in seen:
+                    seen.add(((stems_content[-1], stem), pair))
+                    pair_counts.setdefault((stems_content[-1], stem), Counter())[pair] += 1
             stems_content.append(stem)
             previous = word
-            surface_counts.setdefault(stem, Counter())[word] += 1
+            if (stem, word) not in seen:
+                seen.add((stem, word))
+                surface_counts.setdefault(stem, Counter())[word] += 1
+        documents.update({form for _, form in seen})
         all_docs.append(tuple(stems_all))
         content_docs.append(tuple(stems_content))
     surface = {stem: _most_common(c) for stem, c in surface_counts.items()}
     pairs = {pair: _most_common(c) for pair, c in pair_counts.items()}
-    return Tokenised(tuple(all_docs), tuple(content_docs), surface, pairs)
+    return Tokenised(tuple(all_docs), tuple(content_docs), surface, pairs, documents)
 
 
 def _most_common(counts: Counter[str]) -> str:
@@ -522,7 +537,11 @@ def _collocations(content: Sequence[Sequence[str]], limit: int = 2000) -> set[tu
 
 
 def _key_phrases(
-    tokens: Tokenised, members: np.ndarray, collocations: set[tuple[str, str]], top: int = 8
+    tokens: Tokenised,
+    members: np.ndarray,
+    collocations: set[tuple[str, str]],
+    top: int = 8,
+    min_documents: int = 1,
 ) -> tuple[str, ...]:
     n = len(tokens.content)
     inside = Counter()
@@ -562,11 +581,21 @@ def _key_phrases(
                 continue
             phrase = tokens.surface.get(gram, gram)
             used.add(gram)
+        if not _common_enough(tokens, phrase, min_documents):
+            continue
         if phrase not in phrases:
             phrases.append(phrase)
         if len(phrases) >= top:
             break
     return tuple(phrases)
+
+
+def _common_enough(tokens: Tokenised, phrase: str, min_documents: int) -> bool:
+    """The phrase, and each of its words, as shown, occurs in at least min_documents texts."""
+    if min_documents <= 1:
+        return True
+    forms = [phrase, *phrase.split()] if " " in phrase else [phrase]
+    return all(tokens.documents.get(form, 0) >= min_documents for form in forms)
 
 
 # --- guided themes -------------------------------------------------------------------------------------
@@ -578,6 +607,7 @@ def guided_themes(
     *,
     threshold: float = 1.0,
     tokens: Tokenised | None = None,
+    min_documents: int = 1,
 ) -> list[Theme]:
     """Guided themes: a text joins a theme when its seed phrases weigh at least `threshold`.
 
@@ -600,7 +630,7 @@ def guided_themes(
             if weight >= threshold:
                 members.append(i)
         member_array = np.asarray(members, dtype=int)
-        phrases = _key_phrases(tokens, member_array, collocations) if members else ()
+        phrases = _key_phrases(tokens, member_array, collocations, min_documents=min_documents) if members else ()
         result.append(
             Theme(
                 id=theme.id,
@@ -626,8 +656,12 @@ def theme_texts(
     stability_runs: int = STABILITY_RUNS,
     guided: Sequence[GuidedTheme] | None = GUIDED_THEMES,
     guided_threshold: float = 1.0,
+    min_documents: int = 1,
 ) -> ThemingResult:
-    """Discovered and guided themes of `texts` (already redacted). See the module docstring."""
+    """Discovered and guided themes of `texts` (already redacted). See the module docstring.
+
+    `min_documents`: a key phrase (and so a discovered theme's label) must occur in at least this
+    many distinct texts."""
     texts = [t or "" for t in texts]
     tokens = tokenise(texts)
     assignments, chosen, stability, _, tokens = discover_themes(
@@ -637,7 +671,7 @@ def theme_texts(
     discovered = []
     for c in range(chosen):
         members = np.flatnonzero(assignments == c)
-        phrases = _key_phrases(tokens, members, collocations)
+        phrases = _key_phrases(tokens, members, collocations, min_documents=min_documents)
         label = " / ".join(phrases[:3]) if phrases else f"Theme {c + 1}"
         discovered.append(
             Theme(
@@ -649,7 +683,11 @@ def theme_texts(
                 members=tuple(int(i) for i in members),
             )
         )
-    guided_result = guided_themes(texts, guided, threshold=guided_threshold, tokens=tokens) if guided else []
+    guided_result = (
+        guided_themes(texts, guided, threshold=guided_threshold, tokens=tokens, min_documents=min_documents)
+        if guided
+        else []
+    )
     return ThemingResult(
         discovered=tuple(discovered),
         guided=tuple(guided_result),

@@ -212,7 +212,7 @@ def fill_wave(settings: Settings, responses: int, seed: int, part_format: int) -
     engine = engine_for(settings.database_url)
     key_store = WaveKeyStore(settings.key_file)
     with engine.begin() as connection:
-        add_organisation(connection, "Bench ICS", "bench-ics")
+        add_organisation(connection, "Bench ICS", "bench-ics", headcount=2_000_000)
         for number, name in enumerate(MEMBERS):
             add_organisation(connection, name, f"bench-member-{number}", "bench-ics")
         wave_id = open_wave(connection, key_store, INSTRUMENT, "bench-ics", WAVE)

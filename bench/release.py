@@ -32,7 +32,7 @@ from survey_app.config import Settings  # noqa: E402
 from survey_app.demo import synthetic_answers  # noqa: E402
 from survey_app.inbox import submit_response  # noqa: E402
 from survey_app.keys import WaveKeyStore, read_secret_file, write_secret_file  # noqa: E402
-from survey_app.mixer import mix_wave  # noqa: E402
+from survey_app.mixer import mix_round  # noqa: E402
 from survey_app.organisations import add_organisation  # noqa: E402
 from survey_app.storage.database import engine_for, normalise_url, upgrade  # noqa: E402
 from survey_app.waves import find_published_wave, find_wave, open_wave  # noqa: E402
@@ -43,7 +43,7 @@ def prepare(settings: Settings, responses: int) -> dict[str, float]:
     engine = engine_for(settings.database_url)
     key_store = WaveKeyStore(settings.key_file)
     with engine.begin() as connection:
-        add_organisation(connection, "Bench Trust", "bench")
+        add_organisation(connection, "Bench Trust", "bench", headcount=2_000_000)
         open_wave(connection, key_store, "nhs-staff-survey", "bench", "bench-staff")
         wave = find_published_wave(connection, "bench-staff")
     assert wave is not None
@@ -57,7 +57,7 @@ def prepare(settings: Settings, responses: int) -> dict[str, float]:
                 submit_response(connection, wave, clean)
     submitted = time.perf_counter() - started
     started = time.perf_counter()
-    report = mix_wave(engine, wave.id, key_store.load(wave.id), read_secret_file(settings.case_key_file, "case"), 11)
+    report = mix_round(engine, key_store, wave.id, read_secret_file(settings.case_key_file, "case"), 11)
     mixed = time.perf_counter() - started
     assert report.responses_mixed == responses, report
     return {"submit_seconds": round(submitted, 2), "mix_seconds": round(mixed, 2)}

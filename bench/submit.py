@@ -15,7 +15,9 @@ What it does, all on 127.0.0.1 and in a fresh temporary folder that it always re
    `bench_<random>` on that server, dropped at the end), `db upgrade`, `org add`, and
    `wave open --instrument bank-temporary-workers`.
 2. Starts the real server, `survey-app serve --port <free> [--workers W]`, WITHOUT SURVEY_KEY_FILE in
-   its environment (the web process never holds the key-encryption key), and waits for /readyz.
+   its environment (the web process never holds the key-encryption key), and waits for /readyz. Its
+   OPEN_LINK_BUDGET is far above any rate (--open-link-budget): one client sending as fast as it can
+   is exactly what the budget would refuse.
 3. Pre-generates valid random responses (questionnaires.load_instrument, routing followed, option
    codes only, checked with validate_answers), then drives --clients concurrent connections: first
    GET /healthz (what the server and this client manage with no work behind the route, so the client
@@ -701,11 +703,13 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
         }
         if options.mix_batch:
             cli_env["MIX_BATCH"] = str(options.mix_batch)
+            if options.mix_batch < 11:  # below the deployment floor: a measurement, not a deployment
+                cli_env["SURVEY_ALLOW_SMALL_THRESHOLDS"] = "1"
         run_cli(["keys", "init"], cli_env, folder)
         database = Database(options.database_url, folder)
         cli_env["DATABASE_URL"] = database.url
         run_cli(["db", "upgrade"], cli_env, folder)
-        run_cli(["org", "add", "--name", ORG_NAME, "--slug", ORG_SLUG], cli_env, folder)
+        run_cli(["org", "add", "--headcount", "1000", "--name", ORG_NAME, "--slug", ORG_SLUG], cli_env, folder)
         run_cli(
             ["wave", "open", "--instrument", INSTRUMENT, "--org", ORG_SLUG, "--slug", WAVE_SLUG, "--format", "json"],
             cli_env,
@@ -719,6 +723,8 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
 
         # The web process: the case key only, never the key-encryption key.
         server_env = {k: v for k, v in cli_env.items() if k != "SURVEY_KEY_FILE"}
+        # The bench is one client sending as fast as it can: exactly what the open-link budget refuses.
+        server_env["OPEN_LINK_BUDGET"] = str(options.open_link_budget)
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         log_path = folder / "server.log"
@@ -832,6 +838,7 @@ def run(options: argparse.Namespace) -> dict[str, Any]:
             "client_cpus": sorted(options.client_cpu_set) if options.client_cpu_set else "all",
             "machine_cores": os.cpu_count(),
             "nice": options.nice,
+            "open_link_budget": options.open_link_budget,
             "bodies": {"count": len(bodies), "mean_bytes": round(statistics.fmean(len(b) for b in bodies))},
             "healthz": healthz,
             "submit": submit,
@@ -982,6 +989,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mix-batch", type=int, help="MIX_BATCH for the mixer (default: the app's, 11)")
     parser.add_argument("--profile", metavar="FILE", help="record the server with py-spy during submissions (raw stacks)")
     parser.add_argument("--py-spy", help="path of py-spy (default: on PATH, else /tmp/pyspy/bin/py-spy)")
+    parser.add_argument(
+        "--open-link-budget", type=int, default=100_000_000,
+        help="OPEN_LINK_BUDGET of the server (default: far above any rate, so the budget never refuses)",
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
         "--nice", type=int, default=0,

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import anyio
+
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 from litestar import Litestar, Router
 from litestar.datastructures import State
@@ -25,12 +27,17 @@ from survey_app.edi.controller import EdiController
 from survey_app.ftsu.api import GuardianApiController
 from survey_app.ftsu.controller import GuardianController
 from survey_app.ftsu.receipt_controller import ReceiptController
+from survey_app.ftsu.intake import web_case_secret
 from survey_app.inbox import InboxWriter
+from survey_app.open_link import OpenLinkBudget
+from survey_app.outage import outage_handlers
+from survey_app.ratelimit import GuessLimiter, store_for
 from survey_app.respond.controller import RespondentController
 from survey_app.security_headers import security_headers_middleware
 from survey_app.staff.controller import AdminController, StaffController
 from survey_app.staff.session import SESSION_STORE, session_store, staff_middleware
 from survey_app.storage.database import engine_for
+from survey_app.submissions import VisitTokens
 from survey_app.wave_names import long_date
 from survey_app.waves import PublishedWaves
 
@@ -49,17 +56,29 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     environment.filters["long_date"] = long_date  # "3 March 2026": dates as people write them
 
 
+async def _flush_refusals(app: Litestar) -> None:
+    await anyio.to_thread.run_sync(app.state.open_link_budget.flush)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     instruments = load_all()
     engine = engine_for(settings.database_url)
+    published_waves = PublishedWaves(engine)
+    # Counters shared by every replica through Redis when REDIS_URL is set (survey_app/ratelimit.py).
+    limits = store_for(settings.redis_url)
+    budget = OpenLinkBudget(limits, settings.open_link_budget, engine)
     state = State(
         {
             "settings": settings,
             "engine": engine,
             "instruments": instruments,
-            "published_waves": PublishedWaves(engine),
-            "inbox_writer": InboxWriter(engine),
+            "published_waves": published_waves,
+            # A submission that finds its wave's inbox epoch has moved on refreshes the cache.
+            "inbox_writer": InboxWriter(engine, on_new_epoch=published_waves.forget),
+            "visit_tokens": VisitTokens(web_case_secret(settings)),
+            "receipt_limiter": GuessLimiter(limits, "receipt", settings.receipt_guesses_per_minute),
+            "open_link_budget": budget,
         }
     )
     return Litestar(
@@ -88,5 +107,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         request_max_body_size=settings.max_body_bytes,
         middleware=[security_headers_middleware],
+        # The database not answering is a 503 with Retry-After, never a bare 500 (survey_app/outage.py).
+        exception_handlers=outage_handlers(),
+        # Refusals over the open-link budget counted here reach the database before the process ends.
+        on_shutdown=[_flush_refusals],
         debug=False,
     )

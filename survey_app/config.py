@@ -1,4 +1,12 @@
-"""All configuration, read from the environment in one place."""
+"""All configuration, read from the environment in one place.
+
+The anonymity thresholds (`MIN_CELL`, `K_ANONYMITY`, `MIX_BATCH`) have a floor of 11, the national
+staff survey's rule: a deployment that set `MIX_BATCH=2` would pair every testimony with its
+closed answers at one in two, and nothing downstream could notice. Below the floor they are
+refused when read from the environment, unless `SURVEY_ALLOW_SMALL_THRESHOLDS=1` says this is a
+test (tests that spawn processes use it; `make run` and the files in `deploy/` never set it).
+Code that builds `Settings(...)` directly (tests, benchmarks) is not checked: it is not a deployment.
+"""
 
 from __future__ import annotations
 
@@ -20,9 +28,30 @@ def _int(name: str, default: int) -> int:
     return value
 
 
+# The smallest anonymity threshold a deployment may run with (DESIGN.md: "each at least 11 outside tests").
+THRESHOLD_FLOOR = 11
+SMALL_THRESHOLDS_SWITCH = "SURVEY_ALLOW_SMALL_THRESHOLDS"
+
+
+def _threshold(name: str) -> int:
+    """An anonymity threshold: at least THRESHOLD_FLOOR unless the testing switch is set."""
+    value = _int(name, THRESHOLD_FLOOR)
+    if value < THRESHOLD_FLOOR and os.environ.get(SMALL_THRESHOLDS_SWITCH) != "1":
+        raise SystemExit(
+            f"{name} must be at least {THRESHOLD_FLOOR}, not {value}: smaller groups can single people out. "
+            f"({SMALL_THRESHOLDS_SWITCH}=1 allows it for tests only; never set it in a deployment.)"
+        )
+    return value
+
+
 def _path(name: str) -> Path | None:
     raw = os.environ.get(name)
     return Path(raw) if raw else None
+
+
+# Fewest eligible staff an organisation (or region) may have for a wave to open: below it a "survey"
+# could be aimed at one team, whose members its results would describe.
+MIN_ORG_HEADCOUNT = 50
 
 
 @dataclass(frozen=True)
@@ -50,8 +79,15 @@ class Settings:
     ftsu_case_expiry_days: int = 90
     # FTSU: working days within which guardians aim to reply (said on the confirmation page).
     ftsu_reply_days: int = 5
-    # FTSU: wrong receipt attempts per wave per minute before /receipt says "try again later".
-    receipt_attempts_per_minute: int = 10
+    # FTSU: receipt attempts a minute over all waves before /receipt asks everyone to wait; high, so
+    # that one client cannot reach it (survey_app/ratelimit.py states the arithmetic).
+    receipt_guesses_per_minute: int = 100_000
+    # Submissions a minute each open wave accepts (survey_app/open_link.py).
+    open_link_budget: int = 600
+    # Slow clients (survey_app/server_protocol.py): seconds to send a request's headers, then its body.
+    header_timeout_seconds: int = 10
+    body_timeout_seconds: int = 30
+    min_org_headcount: int = MIN_ORG_HEADCOUNT
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -62,9 +98,9 @@ class Settings:
             key_file=_path("SURVEY_KEY_FILE"),
             case_key_file=_path("SURVEY_CASE_KEY_FILE"),
             redis_url=os.environ.get("REDIS_URL") or None,
-            min_cell=_int("MIN_CELL", 11),
-            k_anonymity=_int("K_ANONYMITY", 11),
-            mix_batch=_int("MIX_BATCH", 11),
+            min_cell=_threshold("MIN_CELL"),
+            k_anonymity=_threshold("K_ANONYMITY"),
+            mix_batch=_threshold("MIX_BATCH"),
             retention_days=_int("RETENTION_DAYS", 365),
             public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
             worker_interval_seconds=_int("WORKER_INTERVAL_SECONDS", 60),
@@ -72,5 +108,9 @@ class Settings:
             ftsu_drop_hours=_int("FTSU_DROP_HOURS", 24),
             ftsu_case_expiry_days=_int("FTSU_CASE_EXPIRY_DAYS", 90),
             ftsu_reply_days=_int("FTSU_REPLY_DAYS", 5),
-            receipt_attempts_per_minute=_int("RECEIPT_ATTEMPTS_PER_MINUTE", 10),
+            receipt_guesses_per_minute=_int("RECEIPT_GUESSES_PER_MINUTE", 100_000),
+            open_link_budget=_int("OPEN_LINK_BUDGET", 600),
+            header_timeout_seconds=_int("HEADER_TIMEOUT_SECONDS", 10),
+            body_timeout_seconds=_int("BODY_TIMEOUT_SECONDS", 30),
+            min_org_headcount=_int("MIN_ORG_HEADCOUNT", MIN_ORG_HEADCOUNT),
         )

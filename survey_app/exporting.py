@@ -244,7 +244,7 @@ def themes_export(theme_set: Mapping[str, Any], output_format: str) -> Export:
         ("Testimonies", theme_set["testimonies"]),
         (
             "Withheld",
-            f"A theme with fewer than {theme_set['min_cell']} testimonies shows its name only; a group too small "
+            f"Themes with fewer than {theme_set['min_cell']} testimonies are not listed; a group too small "
             "to show safely carries no number (note column).",
         ),
         ("Quotes", "Only from people who agreed to be quoted, with names, places and other details removed."),

@@ -6,6 +6,25 @@ FTSU guardian sealed under the organisation's case key. Each part table is writt
 shuffled order, with fresh random ids, in one transaction that also deletes the inbox rows, so
 neither id, row position, transaction nor date pairs one part with another. A response sent twice
 from one visit is kept once (survey_app/submissions.py).
+
+The mixer opens only rows sealed to *retired* inbox epochs, and a round ends by destroying those
+epochs' keys (survey_app/epochs.py, `mix_round`): every copy of a mixed inbox row, in WAL, heap
+pages or backups, is then unreadable. What each other record written here can link, with every
+key the worker holds:
+
+- parts: one transaction holds at least MIX_BATCH responses, each table shuffled, fresh random ids;
+  the part tables are sealed under the data key (closed answers, testimony) or the case key
+  (concern), which the worker keeps, so a copy of them reads like the live rows: nothing pairs
+  better than one in MIX_BATCH;
+- `mixed_submission`: a keyed hash of each visit's token under the wave's data key. The token itself
+  is only ever inside the sealed inbox row (destroyed with its epoch) and in the respondent's form,
+  and no part carries it, so the hash joins nothing; it says only that some response of the batch
+  had this token, which only someone who already holds the token can test;
+- a shared concern carries its receipt's keyed hashes (survey_app/ftsu/receipts.py), never the
+  token, and only what the testimony carries: no closed answer is ever sealed under the case key;
+- the urgent copy of a concern, which the web process seals under the case key in the transaction
+  that stores the inbox row (survey_app/ftsu/intake.py), holds the same: text and chosen attributes,
+  never a closed answer. The inbox row beside it is sealed to an epoch key that is destroyed.
 """
 
 from __future__ import annotations
@@ -16,12 +35,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from questionnaires import Instrument
+from survey_app import crashpoints
 from survey_app.closed_parts import ClosedPartFormat, ClosedPartLayout
-from survey_app.inbox import inbox_context
-from survey_app.keys import organisation_case_key
+from survey_app.epochs import (
+    OPERATION,
+    RETIRED,
+    adopt_legacy_key,
+    destroy_retired,
+    epochs_in,
+    inbox_context,
+    reseal,
+    rotate,
+)
+from survey_app.keys import WaveKeyStore, organisation_case_key
 from survey_app.sealing import (
     WaveKeys,
     open_many_with_key,
@@ -38,7 +67,7 @@ from survey_app.storage.models import (
     Wave,
     random_id,
 )
-from survey_app.submissions import token_hash, valid_token
+from survey_app.submissions import repeat_hash, valid_token
 from survey_app.waves import instrument_from_definition
 
 # Responses opened per transaction; large enough to be cheap, small enough to keep memory flat.
@@ -92,14 +121,40 @@ def split_response(
     )
 
 
+def mix_round(engine: Engine, key_store: WaveKeyStore, wave_id: str, case_secret: bytes, batch_size: int) -> MixReport:
+    """One round for one wave (survey_app/epochs.py): rotate its inbox epoch, mix the retired
+    epochs' full batches, re-seal what is left of them to the live epoch, destroy their keys."""
+    with key_store.lock("round"):
+        adopt_legacy_key(engine, key_store, wave_id)
+        live = rotate(engine, key_store, wave_id)
+        with engine.connect() as connection:
+            retired = epochs_in(connection, wave_id, RETIRED)
+        inbox_keys = {
+            epoch_id: key_store.load_inbox_key(wave_id, epoch_id)
+            for epoch_id in retired
+            if key_store.has_inbox_key(wave_id, epoch_id)
+        }
+        report = mix_wave(engine, wave_id, key_store.load(wave_id), inbox_keys, case_secret, batch_size)
+        reseal(engine, wave_id, inbox_keys, live)
+        crashpoints.step(OPERATION, "resealed")
+        destroy_retired(engine, key_store, wave_id)
+        with engine.connect() as connection:
+            report.waiting_in_inbox = connection.execute(
+                select(func.count()).select_from(InboxItem).where(InboxItem.wave_id == wave_id)
+            ).scalar_one()
+    return report
+
+
 def mix_wave(
     engine: Engine,
     wave_id: str,
     keys: WaveKeys,
+    inbox_keys: dict[str, bytes],
     case_secret: bytes,
     batch_size: int,
 ) -> MixReport:
-    """Mix every full batch waiting for one wave. Leaves fewer than `batch_size` responses waiting."""
+    """Mix every full batch of the rows sealed to these (retired) epochs; fewer than `batch_size`
+    are left where they are. `mix_round` is what callers want: it also rotates and destroys."""
     with engine.connect() as connection:
         wave = connection.execute(
             select(Wave.slug, Wave.definition, Wave.organisation_id, Wave.closed_part_format).where(Wave.id == wave_id)
@@ -112,7 +167,9 @@ def mix_wave(
         with engine.connect() as connection:
             ids = list(
                 connection.execute(
-                    select(InboxItem.id).where(InboxItem.wave_id == wave_id).limit(2 * CHUNK)
+                    select(InboxItem.id)
+                    .where(InboxItem.wave_id == wave_id, InboxItem.epoch_id.in_(list(inbox_keys)))
+                    .limit(2 * CHUNK)
                 ).scalars()
             )
             if len(ids) < batch_size:
@@ -121,9 +178,12 @@ def mix_wave(
             # Take a chunk only when what remains after it is still a full batch.
             if len(ids) >= CHUNK + batch_size:
                 ids = ids[:CHUNK]
-            rows = connection.execute(select(InboxItem.id, InboxItem.sealed).where(InboxItem.id.in_(ids))).all()
+            rows = connection.execute(
+                select(InboxItem.id, InboxItem.epoch_id, InboxItem.sealed).where(InboxItem.id.in_(ids))
+            ).all()
         _mix_batch(
-            engine, wave_id, wave.organisation_id, instrument, keys, case_secret, rows, closed_format, batch_size, report
+            engine, wave_id, wave.organisation_id, instrument, keys, inbox_keys, case_secret, rows, closed_format,
+            batch_size, report,
         )
 
 
@@ -133,6 +193,7 @@ def _mix_batch(
     organisation_id: str,
     instrument: Instrument,
     keys: WaveKeys,
+    inbox_keys: dict[str, bytes],
     case_secret: bytes,
     rows: list[Any],
     closed_format: ClosedPartFormat,
@@ -143,7 +204,9 @@ def _mix_batch(
     testimonies: list[bytes] = []
     concerns: list[bytes] = []
     case_key = organisation_case_key(case_secret, organisation_id)
-    documents = [json.loads(open_sealed_box(keys.private_key, bytes(row.sealed), inbox_context(wave_id))) for row in rows]
+    documents = [
+        json.loads(open_sealed_box(inbox_keys[row.epoch_id], bytes(row.sealed), inbox_context(wave_id))) for row in rows
+    ]
     tokens = [_submission_hash(keys, document) for document in documents]
     seen = _mixed_already(engine, wave_id, [token for token in tokens if token is not None])
     new_tokens: list[bytes] = []
@@ -197,8 +260,9 @@ def _mix_batch(
 
 
 def _submission_hash(keys: WaveKeys, document: dict[str, Any]) -> bytes | None:
+    # A repeat is the same visit's token *and* the same answers: no one can make another's response go.
     token = valid_token(document.get("submission"))
-    return token_hash(keys.data_key, token) if token is not None else None
+    return repeat_hash(keys.data_key, token, document["answers"]) if token is not None else None
 
 
 def _mixed_already(engine: Engine, wave_id: str, tokens: list[bytes]) -> set[bytes]:

@@ -1,10 +1,18 @@
-"""Organisations and regions."""
+"""Organisations and regions, with their eligible headcount.
+
+The headcount is how many staff an organisation's surveys are for. It guards the rule that no one can
+aim a wave at a team: a wave opens only for an organisation (or region) whose headcount is known and
+at least MIN_ORG_HEADCOUNT (`survey_app/config.py`). Respondents are told, roughly, how many people
+the survey is for, so that they can judge for themselves how many others their answers hide among.
+(A wave's own `eligible_headcount`, `survey-app wave headcount`, is the response rate's denominator
+for that wave; it may differ, e.g. a bank survey for part of the staff.)
+"""
 
 from __future__ import annotations
 
 import re
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, insert, select, update
 
 from survey_app.storage.models import Organisation, OrganisationTerm, random_id
 
@@ -15,9 +23,20 @@ class OrganisationError(ValueError):
     pass
 
 
+def _check_headcount(headcount: int | None) -> None:
+    if headcount is not None and headcount < 1:
+        raise OrganisationError("the headcount must be a whole number of staff, at least 1")
+
+
 def add_organisation(
-    connection: Connection, name: str, slug: str, parent_slug: str | None = None, is_demo: bool = False
+    connection: Connection,
+    name: str,
+    slug: str,
+    parent_slug: str | None = None,
+    is_demo: bool = False,
+    headcount: int | None = None,
 ) -> str:
+    _check_headcount(headcount)
     if not SLUG_PATTERN.match(slug):
         raise OrganisationError(f"slug {slug!r} must be lowercase letters, digits and hyphens")
     if not name.strip():
@@ -33,10 +52,37 @@ def add_organisation(
     organisation_id = random_id()
     connection.execute(
         insert(Organisation).values(
-            id=organisation_id, slug=slug, name=name.strip(), parent_id=parent_id, is_demo=is_demo
+            id=organisation_id, slug=slug, name=name.strip(), parent_id=parent_id, is_demo=is_demo, headcount=headcount
         )
     )
     return organisation_id
+
+
+def set_headcount(connection: Connection, slug: str, headcount: int) -> None:
+    _check_headcount(headcount)
+    if connection.execute(update(Organisation).where(Organisation.slug == slug).values(headcount=headcount)).rowcount == 0:
+        raise OrganisationError(f"no organisation with slug {slug!r}")
+
+
+def refuse_small(organisation: Organisation, minimum: int) -> None:
+    """Raise OrganisationError unless the organisation's headcount is known and at least `minimum`."""
+    if organisation.headcount is None:
+        raise OrganisationError(
+            f"{organisation.name} has no headcount: enter how many staff it has with "
+            f"'survey-app org headcount --org {organisation.slug} --headcount N' (at least {minimum})"
+        )
+    if organisation.headcount < minimum:
+        raise OrganisationError(
+            f"{organisation.name} has {organisation.headcount} staff, fewer than {minimum} (MIN_ORG_HEADCOUNT): "
+            "a wave this small could single people out, so none opens for it"
+        )
+
+
+def rough_headcount(headcount: int) -> str:
+    """A headcount to two significant figures, for respondents: 21,437 -> "21,000", 137 -> "140"."""
+    digits = len(str(headcount))
+    rounded = round(headcount, -max(digits - 2, 0))
+    return f"{rounded:,}"
 
 
 def find_organisation(connection: Connection, slug: str) -> Organisation | None:

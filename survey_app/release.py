@@ -4,6 +4,32 @@ Three things are published, each through `analysis/`: safe aggregate tables (joi
 control), k-anonymous microdata (global recoding), and testimony batches (shuffled, at least k a
 batch, attributes k-anonymous within the batch). After a closed wave's retention period the final
 release is made and the wave's keys are destroyed.
+
+A wave is released again and again while it is open, and a motivated intruder keeps every release.
+So each kind of output is safe not only on its own but *compared with every earlier release of the
+wave*:
+
+- **Tables.** A shown figure changes only once its base has grown by at least `MIN_CELL` since it
+  was last shown (or first withheld), and a withheld cell's range, given the relations of this and
+  every earlier release, spans at least `MIN_CELL` (`analysis/tables.py`, `analysis/intervals.py`).
+  Breakdown questions themselves (ethnic group, worker type, occupation, organisation) are not
+  published as measures: their answer counts are the breakdowns' group sizes, which disclosure
+  control decides, and counting them again inside every group would publish those sizes unprotected.
+- **Microdata: a growing superset.** The first release publishes the least-loss k-anonymous,
+  l-diverse global recoding of every record (at most 2% of records withheld in small classes).
+  Each later release republishes every record published before, recoded to the new levels (which can
+  only be coarser, so the earlier rows are a coarsening of the new ones' multiset), and adds records
+  not yet published only as whole classes: at the new levels, the unpublished records of one
+  equivalence class are added together, and only when they are at least k and do not all share a
+  sensitive answer; the rest wait for a later release. Hence the difference of any two releases
+  (recoded to the later one's levels) is a union of such classes: every difference is itself
+  k-anonymous and l-diverse, and with one, eleven or twelve newcomers no comparison isolates fewer
+  than k of them. Records are matched to the earlier release by their published values only (rows
+  are interchangeable when identical), never by any identifier: parts carry none. Publishing only
+  at close would also hold, but would leave open waves without microdata for no gain in safety.
+- **Testimonies and themes.** Testimonies leave in batches of at least k; themes are computed from
+  redacted text only, and a theme's figures follow the same growth rule as a table's cells
+  (`survey_app/themes.py`).
 """
 
 from __future__ import annotations
@@ -11,31 +37,26 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import secrets
-from collections import Counter
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from analysis.indicators import indicator_measures
-from analysis.kanonymity import (
-    MISSING,
-    GeneralisationHierarchy,
-    NotAnonymisableError,
-    k_anonymise,
-)
-from analysis.tables import Column, publish_tables
+from analysis.intervals import Publication
+from analysis.kanonymity import k_anonymous_attributes
+from analysis.tables import publications, publish_tables
 from analysis.tables import PublishedCell as Cell
 from questionnaires import Instrument
 from survey_app.breakdowns import build_breakdowns
 from survey_app.closed_parts import ClosedPartLayout
 from survey_app.config import Settings
 from survey_app.keys import WaveKeyStore
+from survey_app.microdata import MicrodataReport, PreviousMicrodata
+from survey_app.microdata import publish_microdata as _microdata
 from survey_app.mixer import open_closed_parts, part_context
+from survey_app.open_link import refused_over_budget
 from survey_app.sealing import WaveKeys, open_with_key, seal_with_key
 from survey_app.storage.models import (
     ClosedAnswerPart,
@@ -51,32 +72,13 @@ from survey_app.storage.models import (
 )
 from survey_app.waves import instrument_from_definition
 
-# Microdata columns besides the quasi-identifiers: the questions the WRES reports read.
-REPORTED_QUESTIONS = ("q14a", "q14b", "q14c", "q15", "q16b")
-# Ethnicity is the point of these reports: generalising it costs ten times any other attribute.
-QUASI_IDENTIFIER_WEIGHTS = {"ethnicity": 10.0}
+# Stored for every withheld cell, whatever the reason: whether a cell was below MIN_CELL or withheld
+# to protect another is itself a bound on its count, which a reader must not get.
+WITHHELD = "withheld"
 
 
 class ReleaseError(Exception):
     pass
-
-
-@dataclass
-class MicrodataReport:
-    published: bool
-    reason: str | None = None
-    records: int = 0
-    records_suppressed: int = 0
-    k: int = 0
-    k_achieved: int = 0
-    l_diverse: bool = False
-    levels: dict[str, str] = field(default_factory=dict)
-    level_numbers: dict[str, int] = field(default_factory=dict)
-    discernibility: int = 0
-    average_class_size: float = 0.0
-    classes: int = 0
-    highest_prosecutor_risk: float = 0.0
-    mean_prosecutor_risk: float = 0.0
 
 
 @dataclass
@@ -95,6 +97,8 @@ class ReleaseReport:
     testimony_batches: int = 0
     testimonies_waiting: int = 0
     keys_destroyed: bool = False
+    # Submissions the open link refused over OPEN_LINK_BUDGET, over the wave's life (survey_app/open_link.py).
+    refused_over_budget: int = 0
 
     def describe(self) -> str:
         m = self.microdata
@@ -120,12 +124,21 @@ class ReleaseReport:
             f"  testimonies: {self.testimonies_released} released in {self.testimony_batches} batches, "
             f"{self.testimonies_waiting} waiting for a full batch"
         )
+        if self.refused_over_budget:
+            lines.append(f"  open link: {self.refused_over_budget} submissions refused over budget")
         if self.keys_destroyed:
             lines.append("  retention ended: the wave's keys are destroyed; its sealed parts can no longer be read")
         return "\n".join(lines)
 
 
-PreviousRelease = tuple[int, dict[tuple[str, str, str], Cell], dict[tuple[str, str, str], int], dict[str, int]]
+@dataclass(frozen=True)
+class PreviousRelease:
+    number: int = 0
+    cells: dict[tuple[str, str, str], Cell] = field(default_factory=dict)
+    bases: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    # Per measure, what every earlier release published, oldest first: a reader has all of it.
+    history: dict[str, list[Publication]] = field(default_factory=dict)
+    microdata: PreviousMicrodata | None = None
 
 
 def _state_context(wave_id: str) -> bytes:
@@ -133,142 +146,51 @@ def _state_context(wave_id: str) -> bytes:
 
 
 def _previous_release(connection: Connection, wave_id: str, keys: WaveKeys) -> PreviousRelease:
-    latest = connection.execute(
-        select(Release.id, Release.number, Release.report, Release.sealed_state)
-        .where(Release.wave_id == wave_id)
-        .order_by(Release.number.desc())
-        .limit(1)
-    ).first()
-    if latest is None:
-        return 0, {}, {}, {}
-    rows = connection.execute(select(PublishedCell).where(PublishedCell.release_id == latest.id))
-    cells = {}
+    releases = connection.execute(
+        select(Release.id, Release.number, Release.sealed_state).where(Release.wave_id == wave_id).order_by(Release.number)
+    ).all()
+    if not releases:
+        return PreviousRelease()
+    latest = releases[-1]
+    number_of = {release.id: release.number for release in releases}
+    by_release: dict[str, list[Cell]] = {release.id: [] for release in releases}
+    rows = connection.execute(
+        select(PublishedCell).join(Release, Release.id == PublishedCell.release_id).where(Release.wave_id == wave_id)
+    )
     for row in rows:
-        cell = Cell(
-            row.table_name,
-            row.group_label,
-            row.measure,
-            row.base,
-            tuple(json.loads(row.counts)) if row.counts else None,
-            row.withheld,
-            row.held_from_previous,
+        by_release[row.release_id].append(
+            Cell(
+                row.table_name,
+                row.group_label,
+                row.measure,
+                row.base,
+                tuple(json.loads(row.counts)) if row.counts else None,
+                row.withheld,
+                row.held_from_previous,
+            )
         )
-        cells[cell.key] = cell
-    levels = json.loads(latest.report).get("microdata", {}).get("level_numbers", {})
+    history: dict[str, list[Publication]] = {}
+    for release_id in sorted(by_release, key=number_of.__getitem__):
+        for measure, publication in publications(by_release[release_id]).items():
+            history.setdefault(measure, []).append(publication)
+    cells = {cell.key: cell for cell in by_release[latest.id]}
     bases: dict[tuple[str, str, str], int] = {}
     if latest.sealed_state is not None:
         state = json.loads(open_with_key(keys.data_key, bytes(latest.sealed_state), _state_context(wave_id)))
         bases = {(table, group, measure): base for table, group, measure, base in state}
-    return latest.number, cells, bases, levels
-
-
-def _microdata(
-    instrument: Instrument,
-    columns: Mapping[str, Column],
-    count: int,
-    k: int,
-    min_levels: dict[str, int],
-) -> tuple[MicrodataReport, dict[str, Any] | None]:
-    quasi = [
-        q
-        for q in instrument.questions.values()
-        if q.options
-        and not q.is_free_text
-        and q.id not in instrument.testimony_attributes
-        and (q.quasi_identifier in instrument.hierarchies or q.breakdown == "organisation")
-    ]
-    if not quasi:
-        return MicrodataReport(published=False, reason="this instrument has no quasi-identifiers"), None
-    hierarchies = []
-    for question in quasi:
-        hierarchy = instrument.hierarchies.get(question.quasi_identifier or "")
-        codes = {o.code: list(hierarchy.codes[o.code]) if hierarchy else [] for o in question.options}
-        hierarchies.append(GeneralisationHierarchy.from_code_labels(question.quasi_identifier or question.breakdown or question.id, codes))
-    records = np.stack(
-        [_raw_indices(h, columns[q.id]) for h, q in zip(hierarchies, quasi)], axis=1
-    ) if count else np.zeros((0, len(quasi)), dtype=np.int64)
-    sensitive_questions = [q for q in instrument.questions.values() if q.sensitive_codes]
-    sensitive = np.zeros((count, len(sensitive_questions)), dtype=bool)
-    for j, question in enumerate(sensitive_questions):
-        if question.id in columns:
-            sensitive[:, j] = columns[question.id].chosen_any(question.sensitive_codes)
-    try:
-        result = k_anonymise(
-            records,
-            hierarchies,
-            k,
-            sensitive=sensitive,
-            weights={h.name: QUASI_IDENTIFIER_WEIGHTS.get(h.name, 1.0) for h in hierarchies},
-            min_levels={name: level for name, level in min_levels.items() if name in {h.name for h in hierarchies}},
-        )
-    except NotAnonymisableError as error:
-        return MicrodataReport(published=False, reason=str(error), records=count, k=k), None
-    reported = [q for q in instrument.questions.values() if q.id in REPORTED_QUESTIONS or q.sensitive_codes]
-    # Rows in a random order: the order the parts were read in says nothing, but keep it that way.
-    order = _secret_permutation(len(result.kept_indices))
-    kept = result.kept_indices[order]
-    labels = [
-        np.asarray(names, dtype=object)[result.generalised[order, c]].tolist()
-        for c, names in enumerate(result.column_labels)
-    ]
-    answers = [columns[q.id].values(kept) if q.id in columns else [None] * len(kept) for q in reported]
-    rows = list(zip(*labels, *answers))  # stored as JSON, where a tuple is a list
-    headings = [q.id for q in quasi] + [q.id for q in reported]
-    report = MicrodataReport(
-        published=True,
-        records=count,
-        records_suppressed=result.suppressed,
-        k=k,
-        k_achieved=result.k_achieved,
-        l_diverse=result.l_diverse,
-        levels={name: _level_name(instrument, name, level) for name, level in result.levels.items()},
-        level_numbers=dict(result.levels),
-        discernibility=result.discernibility,
-        average_class_size=result.average_class_size,
-        classes=result.classes,
-        highest_prosecutor_risk=result.max_risk,
-        mean_prosecutor_risk=result.mean_risk,
+    microdata = connection.execute(
+        select(PublishedMicrodata.columns, PublishedMicrodata.rows, PublishedMicrodata.levels)
+        .join(Release, Release.id == PublishedMicrodata.release_id)
+        .where(Release.wave_id == wave_id)
+        .order_by(Release.number.desc())
+        .limit(1)
+    ).first()
+    previous_microdata = (
+        PreviousMicrodata(json.loads(microdata.columns), json.loads(microdata.rows), json.loads(microdata.levels))
+        if microdata is not None
+        else None
     )
-    return report, {"columns": headings, "rows": rows, "levels": dict(result.levels)}
-
-
-def _raw_indices(hierarchy: GeneralisationHierarchy, column: Column) -> np.ndarray:
-    """Each respondent's raw index in the hierarchy (MISSING when they did not answer)."""
-    if column.index is None:
-        return hierarchy.encode(column.values())
-    return np.append(hierarchy.encode(column.codes), MISSING)[column.index]
-
-
-def _secret_permutation(length: int) -> np.ndarray:
-    """A uniformly random order drawn from the operating system's secure generator."""
-    return np.argsort(np.frombuffer(os.urandom(8 * length), dtype=np.uint64), kind="stable")
-
-
-def _level_name(instrument: Instrument, hierarchy: str, level: int) -> str:
-    """'code' for the raw answer, the instrument's level names above it, 'withheld' at the top."""
-    names = ["code", *(instrument.hierarchies[hierarchy].levels if hierarchy in instrument.hierarchies else ())]
-    return names[level] if level < len(names) else "withheld"
-
-
-def _k_anonymous_attributes(testimonies: list[dict[str, Any]], identifying: set[str], k: int) -> None:
-    """Within one batch, drop identifying attributes until every combination is shared by k testimonies."""
-    while True:
-        combos = Counter(_combo(t, identifying) for t in testimonies)
-        small = [t for t in testimonies if _combo(t, identifying) and combos[_combo(t, identifying)] < k]
-        if not small:
-            return
-        for testimony in small:
-            # Drop the attribute whose value is rarest in the batch first.
-            present = [key for key in testimony["attributes"] if key in identifying]
-            rarest = min(
-                present,
-                key=lambda key: sum(1 for t in testimonies if t["attributes"].get(key) == testimony["attributes"][key]),
-            )
-            del testimony["attributes"][rarest]
-
-
-def _combo(testimony: dict[str, Any], identifying: set[str]) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted((key, json.dumps(value)) for key, value in testimony["attributes"].items() if key in identifying))
+    return PreviousRelease(latest.number, cells, bases, history, previous_microdata)
 
 
 def _testimony_batches(
@@ -290,7 +212,7 @@ def _testimony_batches(
     for size in sizes:
         batch = testimonies[start : start + size]
         start += size
-        _k_anonymous_attributes(batch, identifying, k)
+        k_anonymous_attributes([testimony["attributes"] for testimony in batch], identifying, k)
         connection.execute(
             insert(TestimonyBatch).values(
                 id=random_id(),
@@ -303,6 +225,11 @@ def _testimony_batches(
     return len(testimonies), batches, 0
 
 
+def _breakdown_questions(instrument: Instrument) -> set[str]:
+    """Questions whose answers define a breakdown's groups (see the module docstring)."""
+    return {q.id for q in instrument.questions.values() if q.breakdown and q.options}
+
+
 def release_wave(engine: Engine, wave_id: str, keys: WaveKeys, settings: Settings, final: bool = False) -> ReleaseReport:
     with engine.connect() as connection:
         wave = connection.execute(select(Wave).where(Wave.id == wave_id)).one()
@@ -311,20 +238,23 @@ def release_wave(engine: Engine, wave_id: str, keys: WaveKeys, settings: Setting
         instrument = instrument_from_definition(wave_id, wave.definition)
         layout = ClosedPartLayout.of(instrument)
         records = open_closed_parts(connection, wave_id, keys, layout)
-        number, previous_cells, previous_bases, previous_levels = _previous_release(connection, wave_id, keys)
+        previous = _previous_release(connection, wave_id, keys)
     responses = len(records)
     columns = layout.columns(records)
-    measures = list(columns.values()) + indicator_measures(columns)
+    breakdown_questions = _breakdown_questions(instrument)
+    measures = [column for name, column in columns.items() if name not in breakdown_questions]
+    measures += indicator_measures(columns)
     breakdowns, relations = build_breakdowns(instrument, columns, responses, settings.white_codes)
     cells, tables, reference_bases = publish_tables(
-        measures, breakdowns, relations, settings.min_cell, previous_cells, previous_bases
+        measures, breakdowns, relations, settings.min_cell, previous.cells, previous.bases, history=previous.history
     )
     sealed_state = seal_with_key(
         keys.data_key,
         json.dumps([[*key, base] for key, base in reference_bases.items()]).encode(),
         _state_context(wave_id),
     )
-    microdata_report, microdata = _microdata(instrument, columns, responses, settings.k_anonymity, previous_levels)
+    microdata_report, microdata = _microdata(instrument, columns, responses, settings.k_anonymity, previous.microdata)
+    number = previous.number
     report = ReleaseReport(
         wave=wave.slug,
         release=number + 1,
@@ -337,6 +267,8 @@ def release_wave(engine: Engine, wave_id: str, keys: WaveKeys, settings: Setting
         min_cell=settings.min_cell,
         microdata=microdata_report,
     )
+    with engine.connect() as connection:
+        report.refused_over_budget = refused_over_budget(connection, wave_id)
     release_id = random_id()
     with engine.begin() as connection:
         connection.execute(
@@ -361,7 +293,7 @@ def release_wave(engine: Engine, wave_id: str, keys: WaveKeys, settings: Setting
                         "measure": cell.measure,
                         "base": cell.base,
                         "counts": json.dumps(cell.counts) if cell.counts is not None else None,
-                        "withheld": cell.withheld,
+                        "withheld": WITHHELD if cell.withheld is not None else None,
                         "held_from_previous": cell.held_from_previous,
                     }
                     for cell in cells
@@ -399,11 +331,13 @@ def _publish_themes(engine: Engine, wave_id: str, keys: WaveKeys, settings: Sett
 def retire_wave(engine: Engine, wave_id: str, key_store: WaveKeyStore, settings: Settings) -> ReleaseReport:
     """Final release, then crypto-shredding: destroy the wave's keys and drop its sealed parts."""
     report = release_wave(engine, wave_id, key_store.load(wave_id), settings, final=True)
-    key_store.destroy(wave_id)
+    # Marked retired first, then the key files go: killed in between, the worker's next round
+    # finishes the shredding (survey_app/cli/responses.py), and never uses the keys meanwhile.
     with engine.begin() as connection:
         for table in (InboxItem, ClosedAnswerPart, TestimonyPart, TestimonyBatch, MixedSubmission):
             connection.execute(delete(table).where(table.wave_id == wave_id))
         connection.execute(update(Wave).where(Wave.id == wave_id).values(keys_destroyed=True))
+    key_store.destroy(wave_id)
     report.keys_destroyed = True
     return report
 

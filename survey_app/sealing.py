@@ -1,8 +1,9 @@
 """Encryption of everything a respondent sends.
 
-A response is sealed to its wave's X25519 public key (ephemeral key agreement, HKDF-SHA256,
-AES-256-GCM), so the web process, which holds only public keys, cannot read what it stored.
-The mixer re-seals each part under the wave's data key. Plaintexts are padded to a size bucket
+A response is sealed to its wave's current inbox key, an X25519 public key that lives for one
+epoch (ephemeral key agreement, HKDF-SHA256, AES-256-GCM; survey_app/epochs.py), so the web
+process, which holds only public keys, cannot read what it stored. The mixer re-seals each part
+under the wave's data key. Plaintexts are padded to a size bucket
 first, so a ciphertext's length says little about how much someone wrote.
 """
 
@@ -34,23 +35,41 @@ class SealingError(Exception):
 
 @dataclass(frozen=True)
 class WaveKeys:
-    public_key: bytes
-    private_key: bytes
+    """The key a wave keeps for its whole life: it seals the mixed parts, until retirement."""
+
     data_key: bytes
 
 
+@dataclass(frozen=True)
+class InboxKeyPair:
+    """One epoch's inbox key: the web process seals to `public_key`; the worker destroys
+    `private_key` once the responses sealed to it have been mixed."""
+
+    public_key: bytes
+    private_key: bytes
+
+
 def generate_wave_keys() -> WaveKeys:
+    return WaveKeys(data_key=AESGCM.generate_key(bit_length=256))
+
+
+def generate_inbox_key_pair() -> InboxKeyPair:
     private = X25519PrivateKey.generate()
-    return WaveKeys(
-        public_key=private.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    return InboxKeyPair(
+        public_key=public_key_of(
+            private.private_bytes(
+                serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+            )
         ),
         private_key=private.private_bytes(
-            serialization.Encoding.Raw,
-            serialization.PrivateFormat.Raw,
-            serialization.NoEncryption(),
+            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
         ),
-        data_key=AESGCM.generate_key(bit_length=256),
+    )
+
+
+def public_key_of(private_key: bytes) -> bytes:
+    return X25519PrivateKey.from_private_bytes(private_key).public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
 
 

@@ -14,15 +14,20 @@ from sqlalchemy.exc import IntegrityError
 
 from questionnaires import Instrument, load_instrument, parse_instrument
 from survey_app.closed_parts import COLUMNAR_FORMAT
+from survey_app.epochs import CURRENT, create_epoch
 from survey_app.keys import WaveKeyStore
+from survey_app.config import MIN_ORG_HEADCOUNT
 from survey_app.organisations import (
     SLUG_PATTERN,
+    OrganisationError,
     find_organisation,
     member_names,
     organisation_terms,
+    refuse_small,
+    rough_headcount,
 )
 from survey_app.sealing import generate_wave_keys
-from survey_app.storage.models import Organisation, Wave, random_id
+from survey_app.storage.models import InboxEpoch, Organisation, Wave, random_id
 
 
 class WaveError(ValueError):
@@ -57,9 +62,17 @@ class PublishedWave:
     slug: str
     organisation_name: str
     instrument: Instrument
+    # The wave's current inbox epoch as last read (survey_app/epochs.py): responses are sealed to it.
+    epoch_id: str
     public_key: bytes
     # Site, ward and team names redaction replaces: a respondent previews how they would be quoted.
     organisation_terms: Mapping[str, list[str]] = field(default_factory=dict)
+    # Staff the organisation's surveys are for (the landing page says roughly how many).
+    organisation_headcount: int | None = None
+
+    @property
+    def rough_headcount(self) -> str | None:
+        return rough_headcount(self.organisation_headcount) if self.organisation_headcount else None
 
 
 @lru_cache(maxsize=256)
@@ -74,17 +87,21 @@ def open_wave(
     organisation_slug: str,
     slug: str,
     allow_import: bool = False,
+    min_org_headcount: int = MIN_ORG_HEADCOUNT,
 ) -> str:
     if not SLUG_PATTERN.match(slug):
         raise WaveError(f"slug {slug!r} must be lowercase letters, digits and hyphens")
     organisation = find_organisation(connection, organisation_slug)
     if organisation is None:
         raise WaveError(f"no organisation with slug {organisation_slug!r}; add it with 'survey-app org add'")
+    try:
+        refuse_small(organisation, min_org_headcount)
+    except OrganisationError as error:
+        raise WaveError(str(error)) from None
     instrument = load_instrument(instrument_id).with_organisations(member_names(connection, organisation.id))
     if connection.execute(select(Wave.id).where(Wave.slug == slug)).first():
         raise WaveError(f"a wave with slug {slug!r} already exists")
     wave_id = random_id()
-    keys = generate_wave_keys()
     try:
         with connection.begin_nested():
             connection.execute(
@@ -97,7 +114,6 @@ def open_wave(
                     definition=json.dumps(instrument.definition),
                     status="open",
                     allow_import=allow_import,
-                    public_key=keys.public_key,
                     opened_on=dt.date.today(),
                     keys_destroyed=False,
                     closed_part_format=COLUMNAR_FORMAT,
@@ -107,7 +123,10 @@ def open_wave(
         raise WaveError(
             f"{organisation.name} already has an open {instrument_id} wave; close it first"
         ) from None
-    key_store.store(wave_id, keys)
+    # Keys are on disk (fsynced) before the transaction that publishes the wave commits.
+    with key_store.lock("open"):
+        key_store.store(wave_id, generate_wave_keys())
+        create_epoch(connection, key_store, wave_id)
     return wave_id
 
 
@@ -164,9 +183,19 @@ def wave_instrument(connection: Connection, wave_id: str) -> Instrument:
 def find_published_wave(connection: Connection, slug: str) -> PublishedWave | None:
     """The open wave with this slug, as the web process sees it; None if unknown or closed."""
     row = connection.execute(
-        select(Wave.id, Wave.slug, Wave.definition, Wave.public_key, Wave.organisation_id, Organisation.name)
+        select(
+            Wave.id,
+            Wave.slug,
+            Wave.definition,
+            Wave.organisation_id,
+            Organisation.name,
+            InboxEpoch.id.label("epoch_id"),
+            InboxEpoch.public_key,
+            Organisation.headcount,
+        )
         .join(Organisation, Organisation.id == Wave.organisation_id)
-        .where(Wave.slug == slug, Wave.status == "open")
+        .join(InboxEpoch, InboxEpoch.wave_id == Wave.id)
+        .where(Wave.slug == slug, Wave.status == "open", InboxEpoch.state == CURRENT)
     ).first()
     if row is None:
         return None
@@ -176,16 +205,21 @@ def find_published_wave(connection: Connection, slug: str) -> PublishedWave | No
         slug=row.slug,
         organisation_name=row.name,
         instrument=instrument,
+        epoch_id=row.epoch_id,
         public_key=bytes(row.public_key),
         organisation_terms=organisation_terms(connection, row.organisation_id) if instrument.free_text_questions() else {},
+        organisation_headcount=row.headcount,
     )
 
 
 class PublishedWaves:
     """Open waves by slug, as the web process sees them, remembered for a few seconds.
 
-    Remembering is safe: a submission re-checks that its wave is open in the same statement that
-    stores it, so a wave closed meanwhile takes nothing.
+    Remembering is safe: a submission re-checks that its wave is open, and that its inbox epoch is
+    still current, in the same transaction that stores it (survey_app/inbox.py), so a wave closed
+    meanwhile takes nothing and a response sealed to a retired epoch is re-sealed to the current one.
+    The worker rotates epochs once a round (a minute by default), so a few seconds of memory cost at
+    most a re-seal for the submissions of those seconds, and save a query on every request.
     """
 
     def __init__(self, engine: Engine, seconds: float = 5.0) -> None:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get
-from litestar.exceptions import HTTPException
+import msgspec
+from litestar import Controller, Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy import text
+
+
+class Probe(msgspec.Struct, omit_defaults=True):
+    status: str
+    reason: str | None = None
 
 
 class HealthController(Controller):
@@ -17,12 +23,18 @@ class HealthController(Controller):
         """The process is up."""
         return {"status": "ok"}
 
-    @get("/readyz", sync_to_thread=True)
-    def readyz(self, request: Request) -> dict[str, str]:
+    @get(
+        "/readyz",
+        sync_to_thread=True,
+        responses={503: ResponseSpec(Probe, generate_examples=False, description="The database does not answer")},
+    )
+    def readyz(self, request: Request) -> Response[Probe]:
         """The database answers and the schema is in place."""
         try:
             with request.app.state.engine.connect() as connection:
                 connection.execute(text("SELECT count(*) FROM wave"))
         except Exception as error:  # any failure means not ready; the reason goes to the operator
-            raise HTTPException(status_code=503, detail=f"database not ready: {type(error).__name__}") from None
-        return {"status": "ready"}
+            return Response(
+                Probe("not ready", f"database not ready: {type(error).__name__}"), status_code=503, headers={"Retry-After": "10"}
+            )
+        return Response(Probe("ready"))

@@ -27,6 +27,7 @@ from litestar.params import FromPath, QueryParameter
 from survey_app.audit import record_audit
 from survey_app.edi.controller import EDI_ROLES, latest_themes_for, report_for
 from survey_app.indicators import BY_CHOICES, IndicatorError
+from survey_app.outage import UNAVAILABLE_RESPONSE
 from survey_app.staff.access import current_member, requires_staff, wave_for
 
 DESCRIPTION = (
@@ -94,6 +95,7 @@ class IndicatorApiController(Controller):
                 description="No such wave for this account's organisations, nothing published yet, "
                 "or the wave's survey does not ask for this breakdown",
             ),
+            503: UNAVAILABLE_RESPONSE,
         },
     )
     def wave_indicators(
@@ -101,7 +103,10 @@ class IndicatorApiController(Controller):
         request: Request[Any, Any, Any],
         wave: FromPath[str],
         by: Annotated[
-            str, QueryParameter(description=f"The breakdown: one of {', '.join(BY_CHOICES)}.")
+            str,
+            QueryParameter(
+                description=f"The breakdown: one of {', '.join(BY_CHOICES)}.", schema_extra={"enum": list(BY_CHOICES)}
+            ),
         ] = "bme_white",
     ) -> Response[dict[str, Any]]:
         """The indicator report of the wave's latest release (see DESCRIPTION)."""
@@ -135,6 +140,7 @@ class IndicatorApiController(Controller):
             404: ResponseSpec(
                 ApiError, generate_examples=False, description="No such wave for this account's organisations, or no themes yet"
             ),
+            503: UNAVAILABLE_RESPONSE,
         },
     )
     def wave_themes(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Response[dict[str, Any]]:

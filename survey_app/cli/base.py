@@ -60,13 +60,24 @@ class Context:
 WITHOUT_KEK = {"serve", "keys", "db"}
 
 
-@click.group()
+class KeyCheckingGroup(click.Group):
+    """A wrong key-encryption key is one line, `error: ...`, and exit code 2: never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from survey_app.keys import WrongKeyError
+
+        try:
+            return super().invoke(ctx)
+        except WrongKeyError as error:
+            click.echo(f"error: {error}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=KeyCheckingGroup)
 @click.pass_context
 def main(click_context: click.Context) -> None:
     """Anonymous NHS staff survey: operator commands."""
     context = Context()
     click_context.obj = context
     if click_context.invoked_subcommand not in WITHOUT_KEK and not click_context.resilient_parsing:
-        from survey_app.keys import read_secret_file
-
-        read_secret_file(context.settings.key_file, "SURVEY_KEY_FILE")
+        context.key_store().check()

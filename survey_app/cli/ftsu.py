@@ -28,6 +28,7 @@ def ftsu_round(context: Context, force: bool) -> Any:
         settings.ftsu_drop_hours,
         settings.ftsu_case_expiry_days,
         force=force,
+        min_cell=settings.min_cell,
     )
 
 

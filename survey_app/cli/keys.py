@@ -39,8 +39,10 @@ def keys_init(context: Context, if_missing: bool) -> None:
 @keys.command("rotate")
 @click.pass_obj
 def keys_rotate(context: Context) -> None:
-    """Re-wrap every wave's keys under a new key-encryption key; the old key file is replaced."""
-    from survey_app.keys import rotate_key_encryption_key
+    """Re-wrap every wave's keys under a new key-encryption key; the old key file is replaced.
+
+    Crash-safe: killed at any point, a rerun finishes the job (survey_app/key_rotation.py)."""
+    from survey_app.key_rotation import rotate_key_encryption_key
 
     count = rotate_key_encryption_key(context.settings.key_file)
     click.echo(f"re-wrapped the keys of {count} waves under a new key-encryption key")

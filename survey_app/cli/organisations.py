@@ -12,23 +12,45 @@ def org() -> None:
     """Organisations and regions."""
 
 
+HEADCOUNT_HELP = "Staff eligible to answer its surveys; a wave opens only at MIN_ORG_HEADCOUNT (50) or more."
+
+
 @org.command("add")
 @click.option("--name", required=True)
 @click.option("--slug", required=True)
 @click.option("--region", "region_slug", help="Slug of the region (ICS) this organisation belongs to.")
+@click.option("--headcount", type=int, help=HEADCOUNT_HELP)
 @click.pass_obj
-def org_add(context: Context, name: str, slug: str, region_slug: str | None) -> None:
+def org_add(context: Context, name: str, slug: str, region_slug: str | None, headcount: int | None) -> None:
     """Add an organisation."""
     from survey_app.audit import record_audit
     from survey_app.organisations import OrganisationError, add_organisation
 
     try:
         with context.engine.begin() as connection:
-            add_organisation(connection, name, slug, region_slug)
-            record_audit(connection, "cli", "org.add", slug=slug, name=name, region=region_slug)
+            add_organisation(connection, name, slug, region_slug, headcount=headcount)
+            record_audit(connection, "cli", "org.add", slug=slug, name=name, region=region_slug, headcount=headcount)
     except OrganisationError as error:
         fail(str(error))
-    click.echo(f"added {name} ({slug})")
+    click.echo(f"added {name} ({slug})" + (f", {headcount} staff" if headcount is not None else ", headcount unknown"))
+
+
+@org.command("headcount")
+@click.option("--org", "organisation", required=True)
+@click.option("--headcount", type=int, required=True, help=HEADCOUNT_HELP)
+@click.pass_obj
+def org_headcount(context: Context, organisation: str, headcount: int) -> None:
+    """Enter or change an organisation's eligible headcount."""
+    from survey_app.audit import record_audit
+    from survey_app.organisations import OrganisationError, set_headcount
+
+    try:
+        with context.engine.begin() as connection:
+            set_headcount(connection, organisation, headcount)
+            record_audit(connection, "cli", "org.headcount", slug=organisation, headcount=headcount)
+    except OrganisationError as error:
+        fail(str(error))
+    click.echo(f"{organisation}: {headcount} staff")
 
 
 @org.command("terms")

@@ -27,6 +27,10 @@ def serve(host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
+        # uvicorn's fast extras (pinned in pyproject.toml): uvloop's event loop, and httptools's
+        # parser inside a protocol that times out slow clients (survey_app/server_protocol.py).
+        loop="uvloop",
+        http="survey_app.server_protocol:SlowClientProtocol",
         # No access log: a respondent's request must leave no line with their address.
         access_log=False,
         log_config=uvicorn_log_config(),

@@ -24,15 +24,28 @@ def _waves_to_mix(connection: Any, slug: str | None) -> list[Any]:
 
 
 def mix_waves(context: Context, slug: str | None) -> list[dict[str, Any]]:
-    from survey_app.mixer import mix_wave
+    """A round per wave: rotate its inbox epoch, mix full batches, destroy retired inbox keys."""
+    from survey_app.mixer import mix_round
+
+    from survey_app.waves import list_waves
 
     with context.engine.connect() as connection:
         waves = _waves_to_mix(connection, slug)
+        retired = [w.id for w in list_waves(connection) if w.keys_destroyed]
     key_store = context.key_store()
     case_secret = context.case_secret()
+    for wave_id in retired:  # a retirement killed after marking the wave, before its key files went
+        key_store.destroy(wave_id)
     reports = []
     for w in waves:
-        report = mix_wave(context.engine, w.id, key_store.load(w.id), case_secret, context.settings.mix_batch)
+        try:
+            report = mix_round(context.engine, key_store, w.id, case_secret, context.settings.mix_batch)
+        except KeyError as missing:
+            if slug is not None:
+                fail(str(missing.args[0]))
+            # One wave without keys must not stop the rotation of every other wave's inbox key.
+            logging.getLogger("survey_app.worker").error("mixing %s failed: %s", w.slug, missing.args[0])
+            continue
         reports.append(dataclasses.asdict(report))
     return reports
 
@@ -42,7 +55,10 @@ def mix_waves(context: Context, slug: str | None) -> list[dict[str, Any]]:
 @format_option
 @click.pass_obj
 def mix(context: Context, slug: str | None, output_format: str) -> None:
-    """Move full batches (MIX_BATCH, default 11) from the inbox into sealed, unlinkable parts."""
+    """Move full batches (MIX_BATCH, default 11) from the inbox into sealed, unlinkable parts.
+
+    Each wave's inbox key is rotated first and the retired keys are destroyed at the end, so no
+    copy of a mixed inbox row stays readable (survey_app/epochs.py)."""
     reports = mix_waves(context, slug)
     emit(
         output_format,

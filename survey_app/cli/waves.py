@@ -35,7 +35,10 @@ def wave_open(
 
     try:
         with context.engine.begin() as connection:
-            open_wave(connection, context.key_store(), instrument, organisation, slug, allow_import)
+            open_wave(
+                connection, context.key_store(), instrument, organisation, slug, allow_import,
+                min_org_headcount=context.settings.min_org_headcount,
+            )
             record_audit(connection, "cli", "wave.open", slug=slug, instrument=instrument, allow_import=allow_import)
     except (WaveError, InstrumentError) as error:
         fail(str(error))

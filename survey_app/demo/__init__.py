@@ -23,7 +23,7 @@ from survey_app.demo.respondents import ClosedAnswerModel
 from survey_app.demo.testimonies import LivedExperienceModel
 from survey_app.inbox import inbox_count, submit_response
 from survey_app.keys import WaveKeyStore
-from survey_app.organisations import add_organisation, find_organisation
+from survey_app.organisations import add_organisation, find_organisation, set_headcount
 from survey_app.storage.models import Account, AuditEvent, Organisation, Wave
 from survey_app.waves import PublishedWave, find_published_wave, open_wave
 
@@ -38,6 +38,9 @@ DEMO_REGION_MEMBERS = (
     ("demo-community", "Demo Community Health NHS Trust"),
     ("demo-mental-health", "Demo Mental Health NHS Trust"),
 )
+# Eligible staff (a mid-sized acute trust; the region's staff, bank and agency included): every demo
+# wave opens well above MIN_ORG_HEADCOUNT.
+DEMO_HEADCOUNTS = {DEMO_ORGANISATION_SLUG: 6200, DEMO_REGION_SLUG: 31000, "demo-community": 3400, "demo-mental-health": 2900}
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,9 @@ def _demo_organisation(connection: Connection, slug: str, name: str, parent_slug
     """Make a demo organisation, or reuse it; never adopt a real organisation that has the slug."""
     existing = find_organisation(connection, slug)
     if existing is None:
-        add_organisation(connection, name, slug, parent_slug, is_demo=True)
+        add_organisation(connection, name, slug, parent_slug, is_demo=True, headcount=DEMO_HEADCOUNTS[slug])
+    elif existing.is_demo and existing.headcount is None:  # made before organisations had a headcount
+        set_headcount(connection, slug, DEMO_HEADCOUNTS[slug])
     elif not existing.is_demo:
         raise DemoError(
             f"error: organisation {slug!r} ({existing.name}) is a real organisation, not a demo one; "

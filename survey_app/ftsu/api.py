@@ -17,12 +17,15 @@ from litestar.exceptions import (
     NotFoundException,
     PermissionDeniedException,
 )
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 
+from survey_app.api.indicators import ApiError
 from survey_app.audit import record_audit
 from survey_app.ftsu import cases as ftsu_cases
 from survey_app.ftsu.controller import CASE_ID, reference
 from survey_app.ftsu.intake import web_case_secret
+from survey_app.outage import UNAVAILABLE_RESPONSE
 from survey_app.staff.access import current_member, requires_staff
 
 
@@ -47,6 +50,15 @@ def _summary(case: ftsu_cases.Case) -> dict[str, Any]:
     }
 
 
+# Every status these operations answer, with its body (the OpenAPI document tells the truth).
+STAFF_ERRORS = {
+    401: ResponseSpec(ApiError, generate_examples=False, description="Not signed in with a staff session"),
+    403: ResponseSpec(ApiError, generate_examples=False, description="The account is not a guardian's"),
+    404: ResponseSpec(ApiError, generate_examples=False, description="No such case in the account's organisations"),
+    503: UNAVAILABLE_RESPONSE,
+}
+
+
 class GuardianApiController(Controller):
     path = "/api/v1/ftsu"
     tags = ["FTSU guardians"]
@@ -58,7 +70,12 @@ class GuardianApiController(Controller):
         NotFoundException: lambda _r, e: _error(404, e.detail or "No such case"),
     }
 
-    @get("/cases", sync_to_thread=True, summary="Concerns shared with the guardians of your organisations (no text)")
+    @get(
+        "/cases",
+        sync_to_thread=True,
+        summary="Concerns shared with the guardians of your organisations (no text)",
+        responses=STAFF_ERRORS,
+    )
     def list_cases(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
         member = current_member(request)
         case_secret = web_case_secret(request.app.state.settings)
@@ -69,7 +86,12 @@ class GuardianApiController(Controller):
             record_audit(connection, member.email, "ftsu.api_list", cases=len(cases))
         return {"cases": [_summary(case) for case in cases]}
 
-    @get("/cases/{case_id:str}", sync_to_thread=True, summary="One case: redacted text, attributes, thread (audited)")
+    @get(
+        "/cases/{case_id:str}",
+        sync_to_thread=True,
+        summary="One case: redacted text, attributes, thread (audited)",
+        responses=STAFF_ERRORS,
+    )
     def read_case(self, request: Request[Any, Any, Any], case_id: FromPath[str]) -> dict[str, Any]:
         member = current_member(request)
         case_secret = web_case_secret(request.app.state.settings)

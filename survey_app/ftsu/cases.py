@@ -48,7 +48,6 @@ CATEGORIES = {
 DETRIMENT = {"yes": "Yes", "no": "No"}
 SPEAK_UP_AGAIN = {"yes": "Yes", "no": "No", "not_sure": "Not sure"}
 
-MAX_FAILED_ATTEMPTS = 5
 MAX_MESSAGE_LENGTH = 5000
 UPDATE_RETRIES = 5
 
@@ -262,54 +261,21 @@ def mark_seen() -> Change:
 # The respondent's side (/receipt)
 
 
-@dataclass(frozen=True)
-class ReceiptMatch:
-    """What a receipt's locator found: the waves its cases belong to (for the rate limit)."""
+def open_with_receipt(engine: Engine, case_secret: bytes, hashes: ReceiptHashes) -> Case | None:
+    """The case these receipt hashes open, or None (unknown locator or wrong secret).
 
-    case_ids: list[str]
-    wave_ids: list[str]
-
-
-def find_locator(connection: Connection, hashes: ReceiptHashes) -> ReceiptMatch:
-    rows = connection.execute(
-        select(FtsuCase.id, FtsuCase.wave_id).where(FtsuCase.locator_hash == hashes.locator, FtsuCase.status != EXPIRED)
-    ).all()
-    return ReceiptMatch([row.id for row in rows], sorted({row.wave_id for row in rows}))
-
-
-def open_with_receipt(engine: Engine, case_secret: bytes, hashes: ReceiptHashes, today: dt.date) -> Case | None:
-    """The case these receipt hashes open, or None (unknown locator, wrong secret, or locked).
-
-    A wrong secret counts against every case with the locator; the fifth locks them until the day
-    after tomorrow (a date, not a time: nothing records when someone tried). A right secret on an
-    unlocked case clears the count.
+    Nothing is counted or locked here: guessing is limited before this is called, per locator and
+    overall (survey_app/ratelimit.py), so no one can lock a rightful holder out of their case.
     """
-    with engine.begin() as connection:
+    with engine.connect() as connection:
         rows = connection.execute(
-            select(FtsuCase.id, FtsuCase.organisation_id, FtsuCase.secret_hash, FtsuCase.failed_attempts, FtsuCase.locked_until)
-            .where(FtsuCase.locator_hash == hashes.locator, FtsuCase.status != EXPIRED)
+            select(FtsuCase.id, FtsuCase.organisation_id, FtsuCase.secret_hash).where(
+                FtsuCase.locator_hash == hashes.locator, FtsuCase.status != EXPIRED
+            )
         ).all()
         for row in rows:
-            locked = row.locked_until is not None and row.locked_until >= today
-            if secret_matches(row.secret_hash, hashes.secret) and not locked:
-                if row.failed_attempts or row.locked_until is not None:
-                    connection.execute(
-                        update(FtsuCase).where(FtsuCase.id == row.id).values(failed_attempts=0, locked_until=None)
-                    )
-                return get_case(connection, case_secret, row.id, [row.organisation_id])
-        for row in rows:
             if secret_matches(row.secret_hash, hashes.secret):
-                continue  # the right words during a lock: not another failure
-            expired_lock = row.locked_until is not None and row.locked_until < today
-            failed = (0 if expired_lock else row.failed_attempts) + 1
-            connection.execute(
-                update(FtsuCase)
-                .where(FtsuCase.id == row.id)
-                .values(
-                    failed_attempts=failed,
-                    locked_until=today + dt.timedelta(days=1) if failed >= MAX_FAILED_ATTEMPTS else (None if expired_lock else row.locked_until),
-                )
-            )
+                return get_case(connection, case_secret, row.id, [row.organisation_id])
     return None
 
 

@@ -11,7 +11,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from analysis.kanonymity import k_anonymous_attributes
 from analysis.urgency import urgent_categories
+from questionnaires import Instrument
 from survey_app.ftsu.redacting import OrganisationTerms, redact_text
 from survey_app.keys import organisation_case_key
 from survey_app.sealing import open_with_key, seal_with_key
@@ -80,6 +82,35 @@ def guarded_text(text: str, terms: OrganisationTerms, allowed: bool) -> dict[str
     if allowed:
         kept["original"] = text
     return kept
+
+
+# The respondent's explicit choice (consent page) to show the guardian their coarse attributes.
+SHOW_ATTRIBUTES = "show_attributes"
+
+
+def identifying_attributes(instrument: Instrument) -> set[str]:
+    """The concern's attributes that describe the person (ethnic heading, worker type): those the
+    instrument marks as quasi-identifiers."""
+    return {q.id for q in instrument.questions.values() if q.quasi_identifier and q.id in instrument.testimony_attributes}
+
+
+def protect_attributes(
+    attributes: list[dict[str, Any]], identifying: set[str], min_cell: int, arrived_alone: bool
+) -> None:
+    """What a guardian may see of the person behind each concern of one drop (one organisation), in
+    place. The "About you" page promises these are "only shown alongside your testimony when enough
+    other people gave the same answer": so an attribute stays only when at least `min_cell` concerns
+    of the drop share it, or when the respondent explicitly chose to show it to the guardian. A
+    concern that arrived alone (urgent) carries none: with one concern in its delivery, any attribute
+    would point at its author, whatever they chose."""
+    if arrived_alone:
+        for one in attributes:
+            for key in identifying & set(one):
+                del one[key]
+        return
+    k_anonymous_attributes(
+        attributes, identifying, min_cell, keep=[one.get(SHOW_ATTRIBUTES) == 1 for one in attributes]
+    )
 
 
 def content_from_concern(concern: dict[str, Any], terms: OrganisationTerms) -> CaseContent:

@@ -8,6 +8,12 @@ How concerns arrive:
   turns into a case on its next round (`drop_urgent`). The copy that later comes through the
   mixer carries the same receipt hashes and is dropped as a duplicate. The trade-off, stated on
   the form: an urgent concern's arrival is close to its submission; the respondent chose that.
+
+What the guardian sees of the person (ethnic heading, worker type) is decided here, per drop and
+organisation, before the case is sealed (`protect_attributes`): only attributes that at least
+`MIN_CELL` concerns of the drop share, or that the respondent chose to show; an urgent concern,
+which arrives alone, carries none. A guardian who knows the team and the rota learns nothing from a
+lone attribute, because none is stored.
 """
 
 
@@ -32,7 +38,12 @@ from sqlalchemy import (
 )
 
 from survey_app.ftsu.cases import EXPIRED
-from survey_app.ftsu.content import content_from_concern, seal_content
+from survey_app.ftsu.content import (
+    content_from_concern,
+    identifying_attributes,
+    protect_attributes,
+    seal_content,
+)
 from survey_app.ftsu.redacting import OrganisationTerms, organisation_terms
 from survey_app.keys import organisation_case_key
 from survey_app.mixer import part_context
@@ -45,6 +56,7 @@ from survey_app.storage.models import (
     Wave,
     random_id,
 )
+from survey_app.waves import instrument_from_definition
 
 
 @dataclass
@@ -81,8 +93,10 @@ def _make_cases(
     today: dt.date,
     from_urgent_inbox: bool,
     report: DropReport,
+    min_cell: int,
 ) -> int:
     """Insert a case per (organisation, wave, concern), skipping copies of cases that exist."""
+    _protect(connection, concerns, from_urgent_inbox, min_cell)
     terms_by_organisation: dict[str, OrganisationTerms] = {}
     rows = []
     seen: set[tuple[str, str]] = set()
@@ -118,8 +132,6 @@ def _make_cases(
                 "dropped_on": today,
                 "assigned_to": None,
                 "closed_on": None,
-                "failed_attempts": 0,
-                "locked_until": None,
                 "awaiting_copy": from_urgent_inbox and hashes is not None,
                 "revision": 0,
                 "sealed": seal_content(case_secret, organisation_id, case_id, content),
@@ -131,12 +143,28 @@ def _make_cases(
     return len(rows)
 
 
+def _protect(
+    connection: Connection, concerns: list[tuple[str, str, dict[str, Any]]], arrived_alone: bool, min_cell: int
+) -> None:
+    """Each organisation's concerns of this drop: attributes the guardian may see (see above)."""
+    wave_ids = sorted({wave_id for _, wave_id, _ in concerns})
+    definitions = dict(connection.execute(select(Wave.id, Wave.definition).where(Wave.id.in_(wave_ids))).all())
+    by_organisation: dict[str, list[dict[str, Any]]] = {}
+    identifying: set[str] = set()
+    for organisation_id, wave_id, concern in concerns:
+        concern["attributes"] = dict(concern.get("attributes", {}))
+        by_organisation.setdefault(organisation_id, []).append(concern["attributes"])
+        identifying |= identifying_attributes(instrument_from_definition(wave_id, definitions[wave_id]))
+    for attributes in by_organisation.values():
+        protect_attributes(attributes, identifying, min_cell, arrived_alone)
+
+
 def _open_concern(case_secret: bytes, table: str, organisation_id: str, wave_id: str, sealed: bytes) -> dict[str, Any]:
     key = organisation_case_key(case_secret, organisation_id)
     return json.loads(open_with_key(key, bytes(sealed), part_context(table, wave_id)))
 
 
-def drop_urgent(engine: Engine, case_secret: bytes, today: dt.date, report: DropReport) -> None:
+def drop_urgent(engine: Engine, case_secret: bytes, today: dt.date, report: DropReport, min_cell: int = 11) -> None:
     """Deliver every concern waiting in the urgent inbox now (every worker round)."""
     with engine.begin() as connection:
         rows = connection.execute(
@@ -152,7 +180,7 @@ def drop_urgent(engine: Engine, case_secret: bytes, today: dt.date, report: Drop
             (row.organisation_id, row.wave_id, _open_concern(case_secret, "urgent_concern", row.organisation_id, row.wave_id, row.sealed))
             for row in rows
         ]
-        report.urgent_cases += _make_cases(connection, case_secret, concerns, today, True, report)
+        report.urgent_cases += _make_cases(connection, case_secret, concerns, today, True, report, min_cell)
 
 
 def last_drop(connection: Connection) -> dt.datetime | None:
@@ -167,7 +195,9 @@ def drop_due(connection: Connection, now: dt.datetime, hours: int) -> bool:
     return previous is None or now - previous >= dt.timedelta(hours=hours) - dt.timedelta(minutes=1)
 
 
-def drop_concerns(engine: Engine, case_secret: bytes, now: dt.datetime, report: DropReport) -> None:
+def drop_concerns(
+    engine: Engine, case_secret: bytes, now: dt.datetime, report: DropReport, min_cell: int = 11
+) -> None:
     """The daily drop: every waiting concern part becomes a case, in shuffled order, dated today."""
     with engine.begin() as connection:
         rows = connection.execute(
@@ -182,7 +212,7 @@ def drop_concerns(engine: Engine, case_secret: bytes, now: dt.datetime, report: 
             (row.organisation_id, row.wave_id, _open_concern(case_secret, "concern", row.organisation_id, row.wave_id, row.sealed))
             for row in rows
         ]
-        made = _make_cases(connection, case_secret, concerns, now.date(), False, report)
+        made = _make_cases(connection, case_secret, concerns, now.date(), False, report, min_cell)
         connection.execute(insert(FtsuDrop).values(dropped_at=now, cases=made))
         report.cases += made
         report.dropped = True
@@ -212,14 +242,20 @@ def expire_cases(engine: Engine, today: dt.date, expiry_days: int) -> int:
 
 
 def ftsu_round(
-    engine: Engine, case_secret: bytes, now: dt.datetime, drop_hours: int, expiry_days: int, force: bool = False
+    engine: Engine,
+    case_secret: bytes,
+    now: dt.datetime,
+    drop_hours: int,
+    expiry_days: int,
+    force: bool = False,
+    min_cell: int = 11,
 ) -> DropReport:
     """One worker round: urgent concerns now, the daily drop when due (or forced), expiry."""
     report = DropReport()
-    drop_urgent(engine, case_secret, now.date(), report)
+    drop_urgent(engine, case_secret, now.date(), report, min_cell)
     with engine.connect() as connection:
         due = force or drop_due(connection, now, drop_hours)
     if due:
-        drop_concerns(engine, case_secret, now, report)
+        drop_concerns(engine, case_secret, now, report, min_cell)
     report.expired = expire_cases(engine, now.date(), expiry_days)
     return report

@@ -4,6 +4,14 @@ The web process holds the case key (SURVEY_CASE_KEY_FILE) so that it can hash re
 urgent concerns. Without it, sharing with the guardian is refused with a form error, before
 anything is stored: a concern must never be accepted that no guardian could receive, nor a
 receipt shown that could never open anything.
+
+What this writes can link, for an insider with the case key and copies of every file: an urgent
+concern is sealed under the case key, which is never destroyed while guardians need it, in the same
+transaction as its inbox row, so its copies stay readable beside that row's. It carries only what
+the concern part carries (the texts, the attributes the respondent chose, the receipt's keyed
+hashes), never a closed answer, and the inbox row beside it is sealed to an inbox epoch whose key the
+worker destroys after mixing (survey_app/epochs.py). So a copy of this transaction joins the text to
+nothing but itself; tests/survey_app/test_insider_attack.py checks it against the raw files.
 """
 
 from __future__ import annotations
@@ -85,15 +93,15 @@ def sharing_question(instrument: Instrument) -> str | None:
 
 
 def receipt_for(
-    instrument: Instrument, answers: dict[str, Any], case_secret: bytes | None, submission: str | None = None
+    wave: PublishedWave, answers: dict[str, Any], case_secret: bytes | None, submission: str | None = None
 ) -> Receipt | None:
     """The receipt when these answers share a concern (the visit's own when there is a visit token, so
-    a repeat shows the same words); raises SharingUnavailable without a case key."""
-    if not concern_is_shared(instrument, answers):
+    a repeat of the same answers shows the same words); raises SharingUnavailable without a case key."""
+    if not concern_is_shared(wave.instrument, answers):
         return None
     if case_secret is None:
         raise SharingUnavailable(SHARING_UNAVAILABLE)
-    return visit_receipt(case_secret, submission) if submission is not None else new_receipt()
+    return visit_receipt(case_secret, wave.id, submission, answers) if submission is not None else new_receipt()
 
 
 class SharingUnavailable(Exception):

@@ -3,9 +3,11 @@
 Respondent-side, so outside the staff router: no session, no cookie, no CSRF cookie, `no-store`
 (the security headers middleware). GET shows an empty form and reads nothing from the URL; the
 words travel only in POST bodies (for a reply, in a hidden field of the page that shows the
-case). Unknown words, a wrong secret and a locked case all get the same message, so the page is
-no oracle for which locators exist. Guessing is limited per wave and per minute, never per
-address (survey_app/ftsu/ratelimit.py), and a case locks after five wrong secrets.
+case). Unknown words and a wrong secret get the same message, so the page is no oracle for which
+locators exist. Guessing is limited by a back-off per locator (counted whether or not the locator
+exists) and a high limit over everything, never per address, and no case is ever locked
+(survey_app/ratelimit.py states the rules and the arithmetic). A POST from another website is
+refused (survey_app/cross_site.py).
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from litestar.status_codes import (
 from survey_app.config import Settings
 from survey_app.ftsu import cases as ftsu_cases
 from survey_app.ftsu.intake import web_case_secret
-from survey_app.ftsu.ratelimit import ReceiptLimiter, limiter_for
 from survey_app.ftsu.receipts import (
     RECEIPT_WORDS,
     ReceiptError,
@@ -36,7 +37,8 @@ from survey_app.ftsu.receipts import (
 )
 from survey_app.ftsu.redacting import organisation_terms
 from survey_app.pagekit import SERVICE_NAME, normalise_text
-from survey_app.pagekit.errors import respondent_exception_handlers
+from survey_app.pagekit.errors import refuse_cross_site, respondent_exception_handlers
+from survey_app.ratelimit import GuessLimiter
 from survey_app.waves import wave_instrument
 
 WORDS_FIELD = "receipt"
@@ -44,14 +46,14 @@ ACTION_FIELD = "_action"
 MESSAGE_FIELD = "message"
 SPEAK_UP_FIELD = "speak_up_again"
 
-# One message for unknown words, a wrong secret, a locked case and a concern not delivered yet.
+# One message for unknown words, a wrong secret and a concern not delivered yet.
 NOT_FOUND = (
     "We could not open replies with these words. If you shared your concern recently, it may not have "
     "reached the guardian yet: concerns arrive in a daily delivery once enough people have answered. "
-    "Otherwise, check each word and the order of the words, and try again. After 5 wrong attempts, a "
-    "receipt cannot be used until the day after tomorrow."
+    "Otherwise, check each word and the order of the words, and try again. After a few wrong attempts "
+    "you will be asked to wait a little longer between tries."
 )
-TOO_MANY = "Too many people have entered wrong words in the last minute. Wait a minute, then try again."
+TOO_MANY = "Too many attempts to open replies have been made just now. Wait {seconds} seconds, then try again."
 UNAVAILABLE = "Replies from the guardian cannot be read at the moment. Please try again later."
 
 
@@ -60,17 +62,12 @@ def _settings(request: Request[Any, Any, Any]) -> Settings:
     return settings
 
 
-def _limiter(request: Request[Any, Any, Any]) -> ReceiptLimiter:
-    state = request.app.state
-    limiter = getattr(state, "receipt_limiter", None)
-    if limiter is None:
-        settings = _settings(request)
-        limiter = limiter_for(settings.redis_url, settings.receipt_attempts_per_minute)
-        state.receipt_limiter = limiter
+def _limiter(request: Request[Any, Any, Any]) -> GuessLimiter:
+    limiter: GuessLimiter = request.app.state.receipt_limiter
     return limiter
 
 
-def _page(status_code: int = HTTP_200_OK, **context: Any) -> Template:
+def _page(status_code: int = HTTP_200_OK, headers: dict[str, str] | None = None, **context: Any) -> Template:
     return Template(
         template_name="respond/receipt.html",
         context={
@@ -83,6 +80,7 @@ def _page(status_code: int = HTTP_200_OK, **context: Any) -> Template:
             **context,
         },
         status_code=status_code,
+        headers=headers,
     )
 
 
@@ -130,7 +128,7 @@ class ReceiptController(Controller):
         """An empty form, whatever the URL carries: words never travel in a URL."""
         return _page()
 
-    @post("", status_code=200)
+    @post("", status_code=200, guards=[refuse_cross_site])
     async def submit(self, request: Request[Any, Any, Any]) -> Template:
         try:
             form = await request.form()
@@ -149,23 +147,22 @@ class ReceiptController(Controller):
         limiter = _limiter(request)
         engine = request.app.state.engine
         hashes = receipt_hashes(case_secret, receipt)
-        today = dt.date.today()
 
-        def look_up() -> tuple[bool, ftsu_cases.Case | None]:
-            if limiter.overall_exhausted():
-                return True, None
-            with engine.connect() as connection:
-                match = ftsu_cases.find_locator(connection, hashes)
-            if limiter.wave_exhausted(match.wave_ids):
-                return True, None
-            case = ftsu_cases.open_with_receipt(engine, case_secret, hashes, today)
-            if case is None:
-                limiter.record_failure(match.wave_ids)
-            return False, case
+        def look_up() -> tuple[int, ftsu_cases.Case | None]:
+            # Take a place first (atomic), then test: parallel guesses never pass the limit together.
+            decision = limiter.attempt(hashes.locator)
+            if not decision.allowed:
+                return decision.retry_after, None
+            case = ftsu_cases.open_with_receipt(engine, case_secret, hashes)
+            if case is not None:
+                limiter.succeeded(hashes.locator)
+            return 0, case
 
-        limited, case = await anyio.to_thread.run_sync(look_up)
-        if limited:
-            return _page(HTTP_429_TOO_MANY_REQUESTS, too_many=TOO_MANY)
+        wait, case = await anyio.to_thread.run_sync(look_up)
+        if wait:
+            return _page(
+                HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(wait)}, too_many=TOO_MANY.format(seconds=wait), typed=typed
+            )
         if case is None:
             return _page(error=NOT_FOUND, typed=typed)
 

@@ -20,8 +20,10 @@ import secrets
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from survey_app.sealing import derive_key
+from survey_app.submissions import answers_digest
 
 WORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "receipt-words.txt"
 RECEIPT_WORDS = 7
@@ -75,13 +77,19 @@ def new_receipt() -> Receipt:
     return Receipt(tuple(secrets.choice(words) for _ in range(RECEIPT_WORDS)))
 
 
-def visit_receipt(case_secret: bytes, submission: str) -> Receipt:
-    """The receipt of one visit (survey_app/submissions.py): the same form sent twice, or an API call
-    retried with its Idempotency-Key, gets the same words, so the repeat finds the same case rather
-    than making a second one. The words are HMAC-SHA256 of the token under a key of their own derived
-    from the case secret: without the case key they are as unpredictable as `new_receipt`'s, even to
-    someone who knows the token."""
-    digest = hmac.new(derive_key(case_secret, "survey_app visit receipt"), submission.encode(), hashlib.sha256).digest()
+def visit_receipt(case_secret: bytes, wave_id: str, submission: str, answers: dict[str, Any]) -> Receipt:
+    """The receipt of one visit's response (survey_app/submissions.py): the same form sent twice, or an
+    API call retried with its Idempotency-Key and the same body, gets the same words, so the repeat
+    finds the same case rather than making a second one.
+
+    The words are HMAC-SHA256, under a key of their own derived from the case secret, of the wave, the
+    token (a web token, or `api.` and an Idempotency-Key: two namespaces that never meet) and the
+    digest of the answers. So a client that chose or learned a token learns nothing: without the case
+    key the words are as unpredictable as `new_receipt`'s, another wave gives other words, and another
+    concern sent with the same token (someone who planted the token in a respondent's browser and
+    then sent their own) gets other words and so never opens the respondent's case."""
+    message = b"\x00".join([b"visit receipt v2", wave_id.encode(), submission.encode(), answers_digest(answers)])
+    digest = hmac.new(derive_key(case_secret, "survey_app visit receipt"), message, hashlib.sha256).digest()
     number = int.from_bytes(digest, "big")
     words = word_list()  # 2,048 = 2**11 words: eleven bits pick one word, exactly uniformly
     return Receipt(tuple(words[(number >> (11 * i)) & 2047] for i in range(RECEIPT_WORDS)))

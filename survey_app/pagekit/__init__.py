@@ -12,12 +12,15 @@ from typing import Any, Protocol
 from litestar.response import Template
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
+    HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
 from survey_app.organisations import SLUG_PATTERN
+from survey_app.outage import RETRY_AFTER_SECONDS
 
 SERVICE_NAME = "Anonymous staff survey"
 
@@ -66,8 +69,12 @@ def problem(kind: str, wave_slug: str | None = None) -> Template:
     status = {
         "too_large": HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         "unreadable": HTTP_400_BAD_REQUEST,
+        # A form posted from another website (survey_app/cross_site.py): nothing is read or stored.
+        "cross_site": HTTP_403_FORBIDDEN,
+        "unavailable": HTTP_503_SERVICE_UNAVAILABLE,
         "error": HTTP_500_INTERNAL_SERVER_ERROR,
     }[kind]
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if kind == "unavailable" else None
     return Template(
         template_name="respond/problem.html",
         context={
@@ -77,4 +84,5 @@ def problem(kind: str, wave_slug: str | None = None) -> Template:
             "start_again": f"/s/{wave_slug}" if wave_slug and SLUG_PATTERN.match(wave_slug) else None,
         },
         status_code=status,
+        headers=headers,
     )

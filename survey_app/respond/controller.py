@@ -2,7 +2,9 @@
 
 GET shows the landing page and the privacy notice. Everything else is one POST endpoint: the form
 says which page it came from and which button was pressed, and carries every answer so far, so
-the server keeps nothing between requests and the URL never holds an answer.
+the server keeps nothing between requests and the URL never holds an answer. A POST that another
+website made the browser send is refused before its body is read (survey_app/cross_site.py); an
+open wave takes at most its open-link budget of submissions a minute (survey_app/open_link.py).
 """
 
 from __future__ import annotations
@@ -28,10 +30,11 @@ from survey_app.ftsu.intake import (
     web_case_secret,
 )
 from survey_app.organisations import SLUG_PATTERN
-from survey_app.pagekit.errors import respondent_exception_handlers
-from survey_app.respond import pages
-from survey_app.respond.flow import Submit, advance, refuse_sharing
-from survey_app.respond.form_state import read_form_state
+from survey_app.pagekit.errors import refuse_cross_site, respondent_exception_handlers
+from survey_app.respond import pages, quote_check
+from survey_app.respond.flow import ShowCheck, Submit, advance, refuse_sharing
+from survey_app.respond.form_state import START, START_ACTION, prune_hidden, read_form_state
+from survey_app.submissions import VisitTokens
 from survey_app.waves import PublishedWave
 
 
@@ -55,6 +58,17 @@ async def read_form(request: Request[Any, Any, Any]) -> FormMultiDict:
 def _settings(request: Request[Any, Any, Any]) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def _visit_tokens(request: Request[Any, Any, Any]) -> VisitTokens:
+    tokens: VisitTokens = request.app.state.visit_tokens
+    return tokens
+
+
+OVER_BUDGET = (
+    "Too many answers are arriving for this survey at the moment, so yours have not been sent yet. "
+    "Wait {seconds} seconds, then press Submit again: your answers are kept on this page."
+)
 
 
 class RespondentController(Controller):
@@ -81,26 +95,38 @@ class RespondentController(Controller):
         """A mistyped or cut-short link: the same page as a closed survey, rather than a bare 404."""
         return pagekit.closed()
 
-    @post("/{wave:str}", status_code=200)
+    @post("/{wave:str}", status_code=200, guards=[refuse_cross_site])
     async def answer(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Template:
         published = await find_open_wave(request, wave)
         if published is None:
             return pagekit.closed(answers_lost=True)
-        state = read_form_state(published.instrument, await read_form(request))
-        outcome = advance(published.instrument, state)
+        form = await read_form(request)
+        # Words ticked for removal on the consent page leave the answer before anything else reads it.
+        state = quote_check.remove_words(published.instrument, form, read_form_state(published.instrument, form))
+        # The visit's token: Start always issues a new one; later pages keep the carried token only if
+        # this server issued it for this wave, else issue a new one. A value that another site chose is
+        # never adopted (survey_app/submissions.py).
+        starting = state.step == START and state.action == START_ACTION
+        token = _visit_tokens(request).accept(published.id, None if starting else state.submission)
+        outcome = quote_check.second_look(published.instrument, form, state) or advance(published.instrument, state)
         if not isinstance(outcome, Submit):
-            return pages.outcome_page(published, _settings(request), outcome, state.submission)
+            return pages.outcome_page(published, _settings(request), outcome, token)
         settings = _settings(request)
         # Sharing a concern with the guardian needs the case key, for its receipt (survey_app/ftsu).
         case_secret = web_case_secret(settings) if concern_is_shared(published.instrument, outcome.answers) else None
         try:
-            receipt = receipt_for(published.instrument, outcome.answers, case_secret, state.submission)
+            receipt = receipt_for(published, outcome.answers, case_secret, token)
         except SharingUnavailable as refusal:
             refusal_page = refuse_sharing(published.instrument, state, str(refusal))
-            return pages.outcome_page(published, settings, refusal_page, state.submission)
+            return pages.outcome_page(published, settings, refusal_page, token)
+        budget = await request.app.state.open_link_budget.admit(published.id)
+        if not budget.allowed:
+            # Over the wave's open-link budget: nothing stored, the answers stay in the form.
+            waiting = ShowCheck(prune_hidden(published.instrument, state.raw), error=OVER_BUDGET.format(seconds=budget.retry_after))
+            return pages.check_answers(published, waiting, token, retry_after=budget.retry_after)
         if receipt is None:
-            # The visit's token: sent twice (a double tap, a reload of the thank-you page), kept once.
-            stored = await request.app.state.inbox_writer.submit(published, outcome.answers, state.submission)
+            # Sent twice (a double tap, a reload of the thank-you page): the same token and answers, kept once.
+            stored = await request.app.state.inbox_writer.submit(published, outcome.answers, token)
         else:
             stored = await anyio.to_thread.run_sync(
                 ftsu_intake.store,
@@ -109,7 +135,7 @@ class RespondentController(Controller):
                 outcome.answers,
                 case_secret,
                 receipt,
-                state.submission,
+                token,
             )
         if not stored:
             request.app.state.published_waves.forget(wave)

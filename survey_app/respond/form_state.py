@@ -15,7 +15,6 @@ from typing import Any, Protocol
 
 from questionnaires import Instrument, Question
 from survey_app.pagekit import normalise_text
-from survey_app.submissions import new_submission_token, valid_token
 
 # Question id -> the non-empty values the form sent for it, in order (several for checkboxes).
 RawAnswers = dict[str, tuple[str, ...]]
@@ -26,7 +25,8 @@ STEP_FIELD = "_step"
 ACTION_FIELD = "_action"
 RETURN_FIELD = "_return"
 SEEN_FIELD = "_seen"
-# The visit's submission token: the same answers sent twice are kept once (survey_app/submissions.py).
+# The visit's token, issued by the server at Start (survey_app/submissions.py): the same answers sent
+# twice are kept once.
 SUBMISSION_FIELD = "_submission"
 
 # Where a form was posted from: the landing page, a page id, or the check-your-answers page.
@@ -68,8 +68,9 @@ class FormState:
     # Question ids shown when the respondent reached "Check your answers": in change mode, only a
     # page with a question not among them is worth visiting before going back there.
     seen: frozenset[str] = field(default_factory=frozenset)
-    # Carried by every form of the visit; a new one when the form had none.
-    submission: str = field(default_factory=new_submission_token)
+    # The visit token as the form carried it, unchecked: the controller keeps it only if the server
+    # issued it for this wave (survey_app/submissions.VisitTokens.accept), else issues a new one.
+    submission: str = ""
 
 
 def _strings(values: Iterable[Any]) -> list[str]:
@@ -104,7 +105,7 @@ def read_form_state(instrument: Instrument, form: FormValues) -> FormState:
         raw=raw,
         return_to_check=_first(form, RETURN_FIELD) == CHECK,
         seen=frozenset(_first(form, SEEN_FIELD).split()),
-        submission=valid_token(_first(form, SUBMISSION_FIELD)) or new_submission_token(),
+        submission=_first(form, SUBMISSION_FIELD),
     )
 
 

@@ -8,9 +8,9 @@ from typing import Any
 from litestar.response import Template
 from litestar.status_codes import (
     HTTP_200_OK,
+    HTTP_429_TOO_MANY_REQUESTS,
 )
 
-from analysis.redaction import redact
 from survey_app import pagekit
 from survey_app.config import Settings
 from survey_app.ftsu.receipts import Receipt
@@ -21,6 +21,7 @@ from survey_app.respond.flow import (
     ShowPage,
     shown_questions,
 )
+from survey_app.respond import quote_check
 from survey_app.respond.form_state import (
     ACTION_FIELD,
     CHANGE_PREFIX,
@@ -39,7 +40,6 @@ from survey_app.respond.views import (
     question_groups,
     summary_sections,
 )
-from survey_app.submissions import new_submission_token
 from survey_app.waves import PublishedWave
 
 
@@ -58,8 +58,8 @@ def _common(wave: PublishedWave | None) -> dict[str, Any]:
 
 
 def _carried(hidden: list[tuple[str, str]], submission: str | None) -> list[tuple[str, str]]:
-    """Hidden fields of a respondent form: the answers, then the visit's submission token."""
-    return [*hidden, (SUBMISSION_FIELD, submission or new_submission_token())]
+    """Hidden fields of a respondent form: the answers, then the visit's token (none before Start, which issues it)."""
+    return [*hidden, (SUBMISSION_FIELD, submission)] if submission else hidden
 
 
 def landing(
@@ -103,26 +103,12 @@ def privacy(wave: PublishedWave, settings: Settings) -> Template:
     )
 
 
-# The question that asks whether a testimony may be quoted: its page previews the quote.
-QUOTE_CONSENT_QUESTION = "consent_quote"
-
-
-def quote_preview(wave: PublishedWave, raw: Mapping[str, Any], page_question_ids: set[str]) -> list[str]:
-    """The respondent's own words as they would be quoted: redacted exactly as the release will."""
-    if QUOTE_CONSENT_QUESTION not in page_question_ids:
-        return []
-    texts = []
-    for question in wave.instrument.free_text_questions():
-        value = raw.get(question.id)
-        text = value[0] if isinstance(value, tuple) and value else value  # form values arrive as tuples
-        if isinstance(text, str) and text.strip():
-            texts.append(redact(text, wave.organisation_terms).text)
-    return texts
-
-
 def question_page(wave: PublishedWave, shown: ShowPage, submission: str | None = None) -> Template:
     instrument = wave.instrument
     page_question_ids = {question.id for question in shown_questions(instrument, shown.page, shown.raw)}
+    # On the consent page the respondent checks the quote, and may edit the answers it comes from there.
+    checks = quote_check.checks(instrument, shown.raw, page_question_ids, wave.organisation_terms)
+    edited_here = page_question_ids | {check.question_id for check in checks}
     return Template(
         template_name="respond/page.html",
         context={
@@ -137,14 +123,22 @@ def question_page(wave: PublishedWave, shown: ShowPage, submission: str | None =
             "step": shown.page.id,
             "return_to_check": shown.return_to_check,
             "seen": " ".join(sorted(shown.seen)),
-            "hidden": _carried(hidden_fields(shown.raw, exclude=page_question_ids), submission),
-            "quote_preview": quote_preview(wave, shown.raw, page_question_ids),
+            "hidden": _carried(hidden_fields(shown.raw, exclude=edited_here), submission),
+            "quote_checks": checks,
+            "quote_fields": {
+                "remove": quote_check.REMOVE_FIELD,
+                "previewed": quote_check.PREVIEWED_FIELD,
+                "fingerprint": quote_check.fingerprint(instrument, shown.raw) if checks else "",
+            },
         },
         status_code=HTTP_200_OK,
     )
 
 
-def check_answers(wave: PublishedWave, shown: ShowCheck, submission: str | None = None) -> Template:
+def check_answers(
+    wave: PublishedWave, shown: ShowCheck, submission: str | None = None, retry_after: int | None = None
+) -> Template:
+    """Check your answers; with `retry_after`, the wave is over its open-link budget: 429, answers kept."""
     instrument = wave.instrument
     sections = summary_sections(instrument, shown.raw)
     return Template(
@@ -158,7 +152,8 @@ def check_answers(wave: PublishedWave, shown: ShowCheck, submission: str | None 
             "step": CHECK,
             "hidden": _carried(hidden_fields(shown.raw), submission),
         },
-        status_code=HTTP_200_OK,
+        status_code=HTTP_200_OK if retry_after is None else HTTP_429_TOO_MANY_REQUESTS,
+        headers={"Retry-After": str(retry_after)} if retry_after is not None else None,
     )
 
 

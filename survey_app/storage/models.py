@@ -28,6 +28,10 @@ class Organisation(SQLModel, table=True):
     is_demo: bool = False
     # A region (an ICS, London) groups member organisations; bank waves may cover a region.
     parent_id: str | None = Field(default=None, foreign_key="organisation.id", max_length=32)
+    # Staff eligible to answer its surveys, as an administrator entered it. No wave opens for an
+    # organisation whose headcount is unknown or below MIN_ORG_HEADCOUNT, so no one can aim a wave at
+    # a team; respondents are told roughly how many people the survey is for.
+    headcount: int | None = None
 
 
 class Wave(SQLModel, table=True):
@@ -52,7 +56,6 @@ class Wave(SQLModel, table=True):
     definition: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(default="open", max_length=16)
     allow_import: bool = False
-    public_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     opened_on: dt.date
     closed_on: dt.date | None = None
     keys_destroyed: bool = False
@@ -63,21 +66,57 @@ class Wave(SQLModel, table=True):
     closed_part_format: int = Field(default=2, sa_column_kwargs={"server_default": "1"})
 
 
+class InboxEpoch(SQLModel, table=True):
+    """One short-lived inbox key of a wave (survey_app/epochs.py): its public half and its state.
+
+    The private half is never here: it is in the key store, wrapped by the KEK, until it is
+    destroyed. No date, no sequence: an epoch must not date the responses sealed to it.
+    """
+
+    __tablename__ = "inbox_epoch"
+    __table_args__ = (
+        # At most one epoch per wave takes new rows (current) or keeps a closed wave's last ones (held).
+        Index(
+            "one_live_epoch_per_wave",
+            "wave_id",
+            unique=True,
+            sqlite_where=text("state IN ('current', 'held')"),
+            postgresql_where=text("state IN ('current', 'held')"),
+        ),
+    )
+    id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
+    wave_id: str = Field(foreign_key="wave.id", index=True, max_length=32)
+    public_key: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # current | held | retired | destroyed (survey_app/epochs.py)
+    state: str = Field(max_length=16)
+
+
 class InboxItem(SQLModel, table=True):
     __tablename__ = "inbox"
     __table_args__ = RESPONDENT_TABLE_ARGS
     id: str = Field(default_factory=random_id, primary_key=True, max_length=32)
     wave_id: str = Field(foreign_key="wave.id", index=True, max_length=32)
+    # The inbox key this row is sealed to: once that epoch is destroyed, no copy of the row opens.
+    epoch_id: str = Field(foreign_key="inbox_epoch.id", index=True, max_length=32)
     sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class MixedSubmission(SQLModel, table=True):
-    """The keyed hash of each submission token a wave's mixer has seen (survey_app/submissions.py)."""
+    """The keyed hash of each (visit token, answers) pair a wave's mixer has seen (survey_app/submissions.py)."""
 
     __tablename__ = "mixed_submission"
     __table_args__ = RESPONDENT_TABLE_ARGS
     wave_id: str = Field(foreign_key="wave.id", primary_key=True, max_length=32)
     token_hash: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+
+
+class OpenLinkRefusal(SQLModel, table=True):
+    """How many submissions an open wave refused over its budget (survey_app/open_link.py): a count
+    per wave, nothing about who or when."""
+
+    __tablename__ = "open_link_refusal"
+    wave_id: str = Field(foreign_key="wave.id", primary_key=True, max_length=32)
+    refused: int = 0
 
 
 class ClosedAnswerPart(SQLModel, table=True):
@@ -221,7 +260,8 @@ class FtsuCase(SQLModel, table=True):
     Columns hold only what must be queried; everything else (texts, attributes, categories,
     notes, the reply thread, the answer to "Would you speak up again?") is sealed under the
     organisation's case key. No column records when a respondent did anything: `dropped_on` is
-    the date of the drop that delivered the case, `locked_until` a date.
+    the date of the drop that delivered the case. Guessing receipts is limited outside the
+    database (survey_app/ratelimit.py), so nothing here counts attempts or locks a case.
     """
 
     __tablename__ = "ftsu_case"
@@ -240,8 +280,6 @@ class FtsuCase(SQLModel, table=True):
     dropped_on: dt.date
     assigned_to: str | None = Field(default=None, foreign_key="account.id", max_length=32)
     closed_on: dt.date | None = None
-    failed_attempts: int = 0
-    locked_until: dt.date | None = None
     # Made from the urgent inbox; its copy through the mixer has not arrived yet (and will be dropped).
     awaiting_copy: bool = False
     # Optimistic locking: every update checks and bumps it, so concurrent edits never overwrite.
@@ -280,3 +318,6 @@ class PublishedThemeSet(SQLModel, table=True):
     release_id: str = Field(foreign_key="release.id", max_length=32)
     computed_on: dt.date
     sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # What the next theme set's disclosure control needs (reference counts, earlier figures), sealed
+    # under the wave's data key: only the worker reads it (survey_app/themes.py).
+    sealed_state: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))

@@ -3,11 +3,13 @@
 `exactly_recoverable` treats every withheld cell as an unknown, every shown figure as a constant,
 and asks a linear programme for the least and greatest value each unknown can take given the
 relations and that counts are non-negative. A cell whose least and greatest values agree (and are
-not zero) is disclosed.
+not zero) is disclosed. `feasible_ranges` asks the same of every release of a wave at once: a
+withheld cell whose range is narrower than MIN_CELL is disclosed too (an interval, not a number).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -50,3 +52,79 @@ def exactly_recoverable(
         if low.status == 0 and high.status == 0 and abs(low.fun + high.fun) < 1e-6 and low.fun > 0.5:
             disclosed.append((cell, round(low.fun)))
     return disclosed
+
+
+def feasible_ranges(
+    releases: Sequence[Mapping[Cell, tuple[str, int | None]]],
+    relations: Sequence[Relation],
+    min_cell: int,
+    known_zero: Sequence[Cell] = (),
+) -> dict[Cell, tuple[float, float]]:
+    """The least and greatest value of each withheld cell of the *last* release, given every release.
+
+    Each release maps a cell to ("shown", figure), ("held", figure: the count moved by fewer than
+    min_cell since that figure was shown) or ("withheld", None). The reader also knows that counts
+    are non-negative and never fall from one release to the next, and that `known_zero` cells are
+    empty. Written independently of analysis/intervals.py: one dense LP, no shortcuts.
+    """
+    variables: dict[tuple[int, Cell], int] = {}
+    bounds: list[tuple[float, float | None]] = []
+    for r, release in enumerate(releases):
+        for cell, (state, figure) in sorted(release.items()):
+            if state == "shown" or cell in known_zero:
+                continue
+            variables[(r, cell)] = len(bounds)
+            bounds.append((figure + 1, figure + min_cell - 1) if state == "held" else (0, None))
+
+    def term(r: int, cell: Cell) -> tuple[int | None, float]:
+        state, figure = releases[r][cell]
+        if cell in known_zero:
+            return None, 0.0
+        return (None, float(figure)) if state == "shown" else (variables[(r, cell)], 0.0)
+
+    equal, equal_b, less, less_b = [], [], [], []
+    for r, release in enumerate(releases):
+        for relation in relations:
+            row, constant = np.zeros(len(bounds)), 0.0
+            for sign, cells in ((1.0, relation.children), (-1.0, (relation.parent,))):
+                for cell in cells:
+                    if cell not in release:
+                        continue
+                    index, value = term(r, cell)
+                    if index is None:
+                        constant -= sign * value
+                    else:
+                        row[index] += sign
+            if row.any():
+                equal.append(row)
+                equal_b.append(constant)
+    for r in range(1, len(releases)):
+        for cell in releases[r]:
+            if cell not in releases[r - 1]:
+                continue
+            (before, before_value), (after, after_value) = term(r - 1, cell), term(r, cell)
+            row, constant = np.zeros(len(bounds)), after_value - before_value
+            if before is not None:
+                row[before] += 1.0
+            if after is not None:
+                row[after] -= 1.0
+            if row.any():
+                less.append(row)
+                less_b.append(constant)
+    last = len(releases) - 1
+    ranges = {}
+    for (r, cell), index in variables.items():
+        if r != last or releases[r][cell][0] != "withheld":
+            continue
+        objective = np.zeros(len(bounds))
+        objective[index] = 1.0
+        options = dict(
+            A_eq=np.array(equal) if equal else None, b_eq=equal_b or None,
+            A_ub=np.array(less) if less else None, b_ub=less_b or None,
+            bounds=bounds, method="highs",
+        )
+        low = linprog(objective, **options)
+        high = linprog(-objective, **options)
+        assert low.status == 0, low.message
+        ranges[cell] = (low.fun, math.inf if high.status == 3 else -high.fun)
+    return ranges

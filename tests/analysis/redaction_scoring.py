@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,11 +50,13 @@ def _covered(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:
     return all(covered) if covered else True
 
 
-def score(records: Iterable[Mapping[str, Any]]) -> dict[str, TypeScore]:
+def score(
+    records: Iterable[Mapping[str, Any]], redactor: Callable[..., Redaction] = redact
+) -> dict[str, TypeScore]:
     scores: dict[str, TypeScore] = {}
     for record in records:
         text = record["text"]
-        result: Redaction = redact(text, record.get("organisation_terms"))
+        result: Redaction = redactor(text, record.get("organisation_terms"))
         predicted = [(s.start, s.end, s.type) for s in result.spans]
         for label in record["spans"]:
             kind, start, end = label["type"], label["start"], label["end"]

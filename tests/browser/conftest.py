@@ -110,7 +110,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     }
     _cli(operator, "keys", "init")
     _cli(operator, "db", "upgrade")
-    _cli(operator, "org", "add", "--name", ORGANISATION, "--slug", "barts")
+    _cli(operator, "org", "add", "--headcount", "1000", "--name", ORGANISATION, "--slug", "barts")
     slugs = {instrument: f"barts-{instrument}" for instrument in INSTRUMENTS}
     for instrument, slug in slugs.items():
         _cli(operator, "wave", "open", "--instrument", instrument, "--org", "barts", "--slug", slug)

@@ -191,7 +191,8 @@ def keyboard_page(page: Page) -> None:
             if focused["name"] not in answered:
                 page.keyboard.press("Space")
                 answered.add(focused["name"])
-        elif focused["tag"] == "TEXTAREA" and focused["name"] not in answered:
+        elif focused["tag"] == "TEXTAREA" and focused["name"] not in answered and not focused["value"]:
+            # A box that already holds the words (the consent page's edit box) is left as it is.
             page.keyboard.type(TYPED_TEXT)
             answered.add(focused["name"])
         elif focused["tag"] == "BUTTON" and focused["value"] in ("continue", "start", "submit"):

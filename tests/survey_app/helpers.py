@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
@@ -10,12 +11,13 @@ from sqlalchemy import Connection, Engine, func, select
 from questionnaires import Instrument, validate_answers
 from survey_app.closed_parts import ClosedPartLayout
 from survey_app.config import Settings
-from survey_app.keys import WaveKeyStore
-from survey_app.mixer import open_closed_parts
+from survey_app.inbox import inbox_context
+from survey_app.keys import WaveKeyStore, read_secret_file
+from survey_app.mixer import MixReport, mix_round, open_closed_parts
 from survey_app.organisations import add_organisation, find_organisation
-from survey_app.sealing import WaveKeys
+from survey_app.sealing import WaveKeys, open_sealed_box
 from survey_app.storage.database import engine_for
-from survey_app.storage.models import SQLModel
+from survey_app.storage.models import InboxItem, SQLModel
 from survey_app.waves import open_wave, wave_instrument
 
 
@@ -31,7 +33,7 @@ def open_test_wave(
     engine = engine_for(settings.database_url)
     with engine.begin() as connection:
         if find_organisation(connection, org) is None:
-            add_organisation(connection, f"Organisation {org}", org)
+            add_organisation(connection, f"Organisation {org}", org, headcount=1000)
         open_wave(connection, WaveKeyStore(settings.key_file), instrument, org, slug, allow_import)
     return slug
 
@@ -92,3 +94,27 @@ def opened_closed_answers(connection: Connection, wave_id: str, keys: WaveKeys) 
     """Every closed-answer part of a wave, opened as the release opens them, as answers again."""
     layout = ClosedPartLayout.of(wave_instrument(connection, wave_id))
     return layout.answers(open_closed_parts(connection, wave_id, keys, layout))
+
+
+def inbox_documents(settings: Settings, wave_id: str) -> list[dict[str, Any]]:
+    """Open a wave's inbox as only the worker can: each row with the key of the epoch it is sealed to."""
+    key_store = WaveKeyStore(settings.key_file)
+    with engine_for(settings.database_url).connect() as connection:
+        rows = connection.execute(
+            select(InboxItem.epoch_id, InboxItem.sealed).where(InboxItem.wave_id == wave_id)
+        ).all()
+    return [
+        json.loads(open_sealed_box(key_store.load_inbox_key(wave_id, row.epoch_id), bytes(row.sealed), inbox_context(wave_id)))
+        for row in rows
+    ]
+
+
+def mix_now(settings: Settings, wave_id: str, batch: int | None = None) -> MixReport:
+    """One mixing round for a wave, as the worker runs it (rotate, mix, re-seal, destroy)."""
+    return mix_round(
+        engine_for(settings.database_url),
+        WaveKeyStore(settings.key_file),
+        wave_id,
+        read_secret_file(settings.case_key_file, "SURVEY_CASE_KEY_FILE"),
+        batch or settings.mix_batch,
+    )

@@ -19,7 +19,7 @@ from survey_app.accounts import add_account
 from survey_app.config import Settings
 from survey_app.inbox import submit_response
 from survey_app.keys import WaveKeyStore, read_secret_file
-from survey_app.mixer import mix_wave
+from survey_app.mixer import mix_round
 from survey_app.organisations import add_organisation
 from survey_app.release import release_wave
 from survey_app.storage.database import engine_for
@@ -129,7 +129,7 @@ def _submit_mix_release(settings: Settings, slug: str, rows: list[dict[str, Any]
             assert submit_response(connection, wave, clean)
             stored.append(clean)
     keys = key_store.load(wave.id)
-    mixed = mix_wave(engine, wave.id, keys, read_secret_file(settings.case_key_file, "case"), settings.mix_batch)
+    mixed = mix_round(engine, key_store, wave.id, read_secret_file(settings.case_key_file, "case"), settings.mix_batch)
     assert mixed.responses_mixed == len(stored), "every response is released"
     release_wave(engine, wave.id, keys, settings)
     return stored
@@ -141,10 +141,10 @@ def build(settings: Settings, mix: dict[int | None, int] | None = None) -> Plant
     engine = engine_for(settings.database_url)
     key_store = WaveKeyStore(settings.key_file)
     with engine.begin() as connection:
-        add_organisation(connection, "North ICS", REGION)
+        add_organisation(connection, "North ICS", REGION, headcount=40000)
         for number, name in enumerate(MEMBERS):
             add_organisation(connection, name, f"member-{number}", REGION)
-        add_organisation(connection, "Homerton Healthcare", "homerton")
+        add_organisation(connection, "Homerton Healthcare", "homerton", headcount=4000)
         add_account(connection, EMAILS["edi"], "edi", [REGION], PASSWORD)
         add_account(connection, EMAILS["admin"], "admin", [REGION], PASSWORD)
         add_account(connection, EMAILS["ftsu"], "ftsu", [REGION], PASSWORD)

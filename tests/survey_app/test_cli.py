@@ -54,8 +54,8 @@ def test_the_cli_refuses_to_start_without_the_key_encryption_key(
 
 
 def test_org_wave_lifecycle(settings: Settings, cli_env: dict) -> None:
-    assert run("org", "add", "--name", "Barts Health", "--slug", "barts")[0] == 0
-    code, output = run("org", "add", "--name", "Barts again", "--slug", "barts")
+    assert run("org", "add", "--headcount", "1000", "--name", "Barts Health", "--slug", "barts")[0] == 0
+    code, output = run("org", "add", "--headcount", "1000", "--name", "Barts again", "--slug", "barts")
     assert code == 1 and "already exists" in output
     code, output = run("wave", "open", "--instrument", "bank-temporary-workers", "--org", "barts",
                        "--slug", "barts-bank-2026", "--format", "json")
@@ -78,9 +78,9 @@ def test_org_wave_lifecycle(settings: Settings, cli_env: dict) -> None:
 
 
 def test_a_regional_wave_asks_which_organisation(settings: Settings, cli_env: dict) -> None:
-    run("org", "add", "--name", "North East London ICS", "--slug", "nel")
-    run("org", "add", "--name", "Barts Health", "--slug", "barts", "--region", "nel")
-    run("org", "add", "--name", "Homerton Healthcare", "--slug", "homerton", "--region", "nel")
+    run("org", "add", "--headcount", "1000", "--name", "North East London ICS", "--slug", "nel")
+    run("org", "add", "--headcount", "1000", "--name", "Barts Health", "--slug", "barts", "--region", "nel")
+    run("org", "add", "--headcount", "1000", "--name", "Homerton Healthcare", "--slug", "homerton", "--region", "nel")
     assert run("wave", "open", "--instrument", "bank-temporary-workers", "--org", "nel", "--slug", "nel-bank")[0] == 0
     assert run("wave", "open", "--instrument", "bank-temporary-workers", "--org", "barts", "--slug", "barts-bank")[0] == 0
     with engine_for(settings.database_url).connect() as connection:
@@ -97,7 +97,7 @@ def test_a_wave_keeps_the_instrument_it_opened_with(
 ) -> None:
     import questionnaires.instrument as instrument_module
 
-    run("org", "add", "--name", "Barts Health", "--slug", "barts")
+    run("org", "add", "--headcount", "1000", "--name", "Barts Health", "--slug", "barts")
     run("wave", "open", "--instrument", "nhs-staff-survey", "--org", "barts", "--slug", "w1")
     monkeypatch.setattr(instrument_module, "INSTRUMENTS_FOLDER", Path("/nonexistent"))
     with engine_for(settings.database_url).connect() as connection:
@@ -106,7 +106,7 @@ def test_a_wave_keeps_the_instrument_it_opened_with(
 
 
 def test_mix_reports_in_json(settings: Settings, cli_env: dict) -> None:
-    run("org", "add", "--name", "Barts Health", "--slug", "barts")
+    run("org", "add", "--headcount", "1000", "--name", "Barts Health", "--slug", "barts")
     run("wave", "open", "--instrument", "nhs-staff-survey", "--org", "barts", "--slug", "w1")
     engine = engine_for(settings.database_url)
     from survey_app.inbox import submit_response
@@ -129,7 +129,7 @@ def test_mix_reports_in_json(settings: Settings, cli_env: dict) -> None:
 
 
 def test_keys_rotate_keeps_every_wave_readable(settings: Settings, cli_env: dict) -> None:
-    run("org", "add", "--name", "Barts Health", "--slug", "barts")
+    run("org", "add", "--headcount", "1000", "--name", "Barts Health", "--slug", "barts")
     run("wave", "open", "--instrument", "nhs-staff-survey", "--org", "barts", "--slug", "w1")
     old_kek = Path(cli_env["SURVEY_KEY_FILE"]).read_text()
     with engine_for(settings.database_url).connect() as connection:
@@ -143,7 +143,7 @@ def test_keys_rotate_keeps_every_wave_readable(settings: Settings, cli_env: dict
 
 
 def test_an_eligible_headcount_gives_the_response_rate(settings: Settings, cli_env: dict) -> None:
-    run("org", "add", "--name", "Barts Health", "--slug", "barts")
+    run("org", "add", "--headcount", "1000", "--name", "Barts Health", "--slug", "barts")
     run("wave", "open", "--instrument", "nhs-staff-survey", "--org", "barts", "--slug", "w1")
     assert run("wave", "headcount", "--wave", "w1", "--eligible", "0")[0] == 1
     assert run("wave", "headcount", "--wave", "w1", "--eligible", "400")[0] == 0

@@ -21,14 +21,15 @@ from survey_app.closed_parts import (
 )
 from survey_app.config import Settings
 from survey_app.inbox import submit_response
-from survey_app.keys import WaveKeyStore, read_secret_file
-from survey_app.mixer import mix_wave, part_context
+from survey_app.keys import WaveKeyStore
+from survey_app.mixer import part_context
 from survey_app.release import release_wave
 from survey_app.sealing import open_with_key
 from survey_app.storage.database import alembic_config, engine_for
 from survey_app.storage.models import Wave
 from survey_app.waves import find_published_wave, find_wave
 from tests.survey_app.helpers import (
+    mix_now,
     open_test_wave,
     opened_closed_answers,
     random_answers,
@@ -133,7 +134,7 @@ def test_a_wave_opened_before_records_keeps_sealing_json_and_still_releases(sett
         summary = find_wave(connection, slug)
     assert summary is not None
     keys = WaveKeyStore(settings.key_file).load(summary.id)
-    mix_wave(engine, summary.id, keys, read_secret_file(settings.case_key_file, "case"), 11)
+    mix_now(settings, summary.id, 11)
     with engine.connect() as connection:
         sealed = [bytes(s) for s in connection.execute(text("SELECT sealed FROM closed_answer_part")).scalars()]
         opened = opened_closed_answers(connection, summary.id, keys)

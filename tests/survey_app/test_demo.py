@@ -46,13 +46,14 @@ def wave_id(engine: Engine, slug: str) -> str:
 def inbox_answers(engine: Engine, key_store: WaveKeyStore, slug: str) -> list[dict[str, Any]]:
     """Open a wave's inbox as the mixer would: what the demo actually stored."""
     identifier = wave_id(engine, slug)
-    keys = key_store.load(identifier)
     with engine.connect() as connection:
-        sealed = connection.execute(select(InboxItem.sealed).where(InboxItem.wave_id == identifier)).scalars()
-        return [
-            json.loads(open_sealed_box(keys.private_key, bytes(s), inbox_context(identifier)))["answers"]
-            for s in sealed
-        ]
+        rows = connection.execute(
+            select(InboxItem.epoch_id, InboxItem.sealed).where(InboxItem.wave_id == identifier)
+        ).all()
+    return [
+        json.loads(open_sealed_box(key_store.load_inbox_key(identifier, r.epoch_id), bytes(r.sealed), inbox_context(identifier)))["answers"]
+        for r in rows
+    ]
 
 
 def audit_events(engine: Engine, action: str) -> list[dict[str, Any]]:
@@ -65,7 +66,7 @@ def test_demo_opens_a_wave_per_instrument_in_demo_organisations_only(
     settings: Settings, cli_env: dict[str, str]
 ) -> None:
     engine = engine_for(settings.database_url)
-    cli("org", "add", "--name", "Barts Health", "--slug", "barts")
+    cli("org", "add", "--headcount", "1000", "--name", "Barts Health", "--slug", "barts")
     cli("wave", "open", "--instrument", "nhs-staff-survey", "--org", "barts", "--slug", "barts-2026")
 
     report = cli_json("demo", "--responses", "20")

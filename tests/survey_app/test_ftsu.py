@@ -28,14 +28,13 @@ from survey_app.cli import main as cli_main
 from survey_app.config import Settings
 from survey_app.ftsu import cases as ftsu_cases
 from survey_app.ftsu import drops as ftsu_drops
-from survey_app.ftsu.ratelimit import MemoryCounter, ReceiptLimiter
 from survey_app.ftsu.receipts import RECEIPT_WORDS, parse_receipt, word_list
-from survey_app.keys import WaveKeyStore, read_secret_file
-from survey_app.mixer import mix_wave
+from survey_app.keys import read_secret_file
+from survey_app.ratelimit import CAP_SECONDS, FREE_ATTEMPTS, QUIET_SECONDS, GuessLimiter, MemoryStore, RedisStore, backoff_delay
 from survey_app.storage.database import engine_for
 from survey_app.storage.models import AuditEvent, FtsuCase, FtsuDrop, UrgentConcern
 from survey_app.waves import find_wave
-from tests.survey_app.helpers import count_rows, open_test_wave, web_settings
+from tests.survey_app.helpers import count_rows, mix_now, open_test_wave, web_settings
 from tests.survey_app.test_mixer import _database_bytes
 from tests.survey_app.test_respond_pages import Respondent, assert_private, walk_to
 from tests.survey_app.test_staff_access import PASSWORD, REDIS_URL, sign_in
@@ -63,8 +62,7 @@ class World:
         with self.engine.connect() as connection:
             wave = find_wave(connection, slug or self.slug)
         assert wave is not None
-        keys = WaveKeyStore(self.settings.key_file).load(wave.id)
-        mix_wave(self.engine, wave.id, keys, self.case_secret, self.settings.mix_batch)
+        mix_now(self.settings, wave.id)
 
     def round(self, now: dt.datetime | None = None, force: bool = False) -> ftsu_drops.DropReport:
         return ftsu_drops.ftsu_round(
@@ -375,26 +373,19 @@ def _wrong_secret(words: str) -> str:
     return " ".join(parts)
 
 
-def test_wrong_secrets_lock_the_case_with_one_generic_message(world: World, client: TestClient[Litestar]) -> None:
+def test_unknown_and_wrong_receipts_get_one_message_and_no_case_is_locked(
+    world: World, client: TestClient[Litestar]
+) -> None:
     words = _one_case(world, client)
     unknown = " ".join(next(w for w in word_list() if w not in words.split()) for _ in range(RECEIPT_WORDS))
     unknown_page = read_replies(client, unknown)
     wrong_page = read_replies(client, _wrong_secret(words))
     assert unknown_page.status_code == wrong_page.status_code == 200
     assert plain(unknown_page.text).replace(unknown, "") == plain(wrong_page.text).replace(_wrong_secret(words), "")
-    for _ in range(4):
-        read_replies(client, _wrong_secret(words))
-    (row,) = world.cases()
-    assert row.failed_attempts == 5 and row.locked_until == dt.date.today() + dt.timedelta(days=1)
-    locked = read_replies(client, words)
-    assert "Your concern" not in locked.text
-    assert plain(locked.text).replace(words, "") == plain(wrong_page.text).replace(_wrong_secret(words), "")
-    # The lock ends on the day after tomorrow (a date, not a time).
-    assert ftsu_cases.open_with_receipt(
-        world.engine, world.case_secret, _hashes(world, words), dt.date.today() + dt.timedelta(days=2)
-    ) is not None
-    (row,) = world.cases()
-    assert row.failed_attempts == 0 and row.locked_until is None
+    # Two wrong secrets and the third try is the holder's: nothing locks, nothing is stored.
+    read_replies(client, _wrong_secret(words))
+    assert "Your concern" in read_replies(client, words).text
+    assert not hasattr(world.cases()[0], "failed_attempts"), "no column counts attempts or locks a case"
 
 
 def _hashes(world: World, words: str):  # type: ignore[no-untyped-def]
@@ -403,47 +394,55 @@ def _hashes(world: World, words: str):  # type: ignore[no-untyped-def]
     return receipt_hashes(world.case_secret, parse_receipt(words))
 
 
-def test_guessing_is_limited_per_wave_without_any_address(world: World, settings: Settings, tmp_path: Path) -> None:
-    web = dataclasses.replace(world.web, receipt_attempts_per_minute=3)
-    app = create_app(web)
-    now = [1_000_000.0]  # a clock that stays inside one minute however slow the machine
-    app.state.receipt_limiter = ReceiptLimiter(MemoryCounter(clock=lambda: now[0]), 3)
-    with TestClient(app) as client:
+def test_guessing_a_known_locator_backs_off_in_seconds_and_the_holder_gets_in_after(world: World) -> None:
+    now = [1_000_000.0]  # a clock the test moves, however slow the machine
+    world.app.state.receipt_limiter = GuessLimiter(MemoryStore(clock=lambda: now[0]), "receipt")
+    with TestClient(world.app) as client:
         words = _one_case(world, client)
-        for _ in range(3):
+        for _ in range(FREE_ATTEMPTS + 1):  # typing mistakes, then the first wait (2 s)
             assert read_replies(client, _wrong_secret(words)).status_code == 200
-        limited = read_replies(client, _wrong_secret(words))
-        assert limited.status_code == 429
-        assert "Wait a minute" in limited.text
-        # Even the right words wait: the limit comes before any receipt is tested.
-        assert read_replies(client, words).status_code == 429
-        # Unknown locators fill the bucket for all receipts (5 x the per-wave limit).
-        other = "abandon ability able about above absent absorb"
-        codes = [read_replies(client, other).status_code for _ in range(15)]
-        assert codes[-1] == 429
-        # The next minute starts afresh.
-        now[0] += 60
+        waiting = read_replies(client, words)
+        assert waiting.status_code == 429 and waiting.headers["retry-after"] == "2"
+        assert "Wait 2 seconds" in plain(waiting.text) and "Your concern" not in waiting.text
+        # Someone keeps guessing with this locator: each wait doubles, up to the cap, never days.
+        for _ in range(12):
+            now[0] += backoff_delay(99)
+            assert read_replies(client, _wrong_secret(words)).status_code == 200
+        assert int(read_replies(client, words).headers["retry-after"]) <= CAP_SECONDS
+        now[0] += CAP_SECONDS
         assert "Your concern" in read_replies(client, words).text
+        # In, the holder's mistakes are forgotten: the next wrong attempts are free again.
+        assert read_replies(client, _wrong_secret(words)).status_code == 200
+        # Another locator was never slowed by any of this.
+        other = " ".join(next(w for w in word_list() if w not in words.split()) for _ in range(RECEIPT_WORDS))
+        assert read_replies(client, other).status_code == 200
 
 
-def test_receipt_attempts_are_counted_in_redis_when_configured() -> None:
+def test_receipt_limits_are_shared_through_redis_and_name_no_one() -> None:
     import redis
-
-    from survey_app.ftsu.ratelimit import RedisCounter
 
     try:
         redis.Redis.from_url(REDIS_URL).ping()
     except redis.exceptions.ConnectionError:
         pytest.skip(f"no Redis at {REDIS_URL}")
     namespace = f"survey_app_test_receipts_{os.getpid()}_{id(object())}"
-    limiter = ReceiptLimiter(RedisCounter(REDIS_URL, namespace=namespace), 2)
-    limiter.record_failure(["w1"])
-    limiter.record_failure(["w1"])
-    assert limiter.wave_exhausted(["w1"]) and not limiter.wave_exhausted(["w2"])
-    keys = redis.Redis.from_url(REDIS_URL).keys(f"{namespace}*")
-    assert keys and all(0 < redis.Redis.from_url(REDIS_URL).ttl(key) <= 120 for key in keys)
-    # Keys name a wave (or "all") and a minute: nothing about who tried.
-    assert all(re.fullmatch(rf"{namespace}:(wave:w1|all):\d+", key.decode()) for key in keys)
+    # Two web replicas: what one counts, the other sees.
+    first = GuessLimiter(RedisStore(REDIS_URL, namespace=namespace), "receipt")
+    second = GuessLimiter(RedisStore(REDIS_URL, namespace=namespace), "receipt")
+    locator = "a" * 64
+    for _ in range(FREE_ATTEMPTS + 1):
+        assert first.attempt(locator).allowed
+    waiting = second.attempt(locator)
+    assert not waiting.allowed and 1 <= waiting.retry_after <= 2
+    assert second.attempt("b" * 64).allowed, "another locator does not wait"
+    first.succeeded(locator)
+    assert second.attempt(locator).allowed, "a success clears the back-off for every replica"
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = client.keys(f"{namespace}*")
+    assert keys and all(0 < client.ttl(key) <= QUIET_SECONDS + CAP_SECONDS for key in keys)
+    # Keys name a locator hash or the overall window: nothing about who tried.
+    assert all(re.fullmatch(rf"{namespace}:(backoff:receipt:[ab]{{64}}|window:receipt:all:\d+)", key.decode()) for key in keys)
+    client.delete(*keys)
 
 
 def test_receipt_page_sets_no_cookie_and_never_reads_words_from_the_url(
@@ -711,3 +710,34 @@ def test_words_suggesting_risk_put_get_help_first_on_the_confirmation_page(
     calm = finish("My rota changes every week without notice.")
     assert "may not be safe" not in calm
     assert calm.index("Get help now") > calm.index("What happens next")
+
+
+def test_the_guardian_sees_a_lone_attribute_only_when_the_person_chose_to_show_it(
+    world: World, client: TestClient[Litestar]
+) -> None:
+    """A guardian who knows the team and the rota could name the only Black agency worker who raised a
+    concern in a drop: so that attribute is not shown unless its author chose to show it, and an
+    urgent concern, which arrives alone, carries none at all."""
+    for i in range(11):
+        share(client, world.slug, f"Common concern number {i}.", ethnic_heading=1, worker_type=2, urgent=2)
+    share(client, world.slug, "The lone concern.", ethnic_heading=4, worker_type=3, urgent=2)
+    share(client, world.slug, "The chosen concern.", ethnic_heading=3, worker_type=3, show_attributes=1, urgent=2)
+    world.mix()
+    world.round(force=True)
+    share(client, world.slug, "The urgent concern.", ethnic_heading=3, show_attributes=1, urgent=1)
+    world.round()
+    staff = guardian(world)
+    pages = {}
+    for case_id in case_links(staff.get("/ftsu").text):
+        page = staff.get(f"/ftsu/cases/{case_id}").text
+        text = re.search(r"(Common concern number \d+|The lone concern|The chosen concern|The urgent concern)", page)
+        assert text, page
+        pages[text.group(1)] = page
+    assert len(pages) == 14
+    black, asian, white = "Black / African / Caribbean / Black British", "Asian / Asian British", "White"
+    assert black not in pages["The lone concern"] and "Agency" not in pages["The lone concern"]
+    assert asian in pages["The chosen concern"] and "Agency" in pages["The chosen concern"]
+    assert asian not in pages["The urgent concern"]
+    for i in range(11):
+        common = pages[f"Common concern number {i}"]
+        assert f"<dd class=\"nhsuk-summary-list__value\">{white}</dd>" in common and "Bank" in common

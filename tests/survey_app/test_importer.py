@@ -14,12 +14,11 @@ from questionnaires import load_instrument
 from survey_app.cli import main
 from survey_app.config import Settings
 from survey_app.importer import ImportError_, import_csv
-from survey_app.inbox import inbox_context, inbox_count, submit_response
-from survey_app.keys import WaveKeyStore
-from survey_app.sealing import open_sealed_box
+from survey_app.inbox import inbox_count, submit_response
 from survey_app.storage.database import engine_for
-from survey_app.storage.models import AuditEvent, InboxItem
+from survey_app.storage.models import AuditEvent
 from survey_app.waves import close_wave, find_published_wave, find_wave
+from tests.survey_app.helpers import inbox_documents
 
 
 def cli(*args: str, expect_exit: int = 0) -> Result:
@@ -29,7 +28,7 @@ def cli(*args: str, expect_exit: int = 0) -> Result:
 
 
 def open_wave_cli(instrument: str, slug: str, allow_import: bool = True) -> None:
-    cli("org", "add", "--name", f"Trust for {slug}", "--slug", f"org-{slug}")
+    cli("org", "add", "--headcount", "1000", "--name", f"Trust for {slug}", "--slug", f"org-{slug}")
     flags = ["--allow-import"] if allow_import else []
     cli("wave", "open", "--instrument", instrument, "--org", f"org-{slug}", "--slug", slug, *flags)
 
@@ -51,10 +50,7 @@ def inbox_answers(engine: Engine, settings: Settings, slug: str) -> list[dict[st
     with engine.connect() as connection:
         found = find_wave(connection, slug)
         assert found is not None
-        sealed = connection.execute(select(InboxItem.sealed).where(InboxItem.wave_id == found.id)).scalars().all()
-    keys = WaveKeyStore(settings.key_file).load(found.id)
-    context = inbox_context(found.id)
-    return [json.loads(open_sealed_box(keys.private_key, bytes(s), context))["answers"] for s in sealed]
+    return [document["answers"] for document in inbox_documents(settings, found.id)]
 
 
 def import_events(engine: Engine) -> list[dict[str, Any]]:

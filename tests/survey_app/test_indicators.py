@@ -47,7 +47,7 @@ def cli(*args: str, expect_exit: int = 0) -> str:
 
 
 def open_import_wave(slug: str, instrument: str = "nhs-staff-survey") -> None:
-    cli("org", "add", "--name", f"Trust {slug}", "--slug", f"org-{slug}")
+    cli("org", "add", "--headcount", "1000", "--name", f"Trust {slug}", "--slug", f"org-{slug}")
     cli("wave", "open", "--instrument", instrument, "--org", f"org-{slug}", "--slug", slug, "--allow-import")
 
 
@@ -271,7 +271,7 @@ def submit_all(settings: Settings, slug: str, rows: list[dict[str, Any]]) -> Non
 
 def test_worker_type_shows_temporary_against_substantive(settings: Settings, cli_env: dict) -> None:
     slug = "bank-2026"
-    cli("org", "add", "--name", "Bank Trust", "--slug", "bank-trust")
+    cli("org", "add", "--headcount", "1000", "--name", "Bank Trust", "--slug", "bank-trust")
     cli("wave", "open", "--instrument", "bank-temporary-workers", "--org", "bank-trust", "--slug", slug)
     submit_all(settings, slug, bank_rows())
     cli("mix", "--wave", slug)
@@ -311,10 +311,10 @@ def test_escape_cell() -> None:
 
 
 def test_csv_export_escapes_formula_like_labels(settings: Settings, cli_env: dict) -> None:
-    cli("org", "add", "--name", "Formula ICS", "--slug", "formula-ics")
+    cli("org", "add", "--headcount", "1000", "--name", "Formula ICS", "--slug", "formula-ics")
     names = ['=HYPERLINK("http://example.org","x")', "@SUM(1+1)", "+44 Trust", "-Minus Trust"]
     for number, name in enumerate(names):
-        cli("org", "add", "--name", name, "--slug", f"member-{number}", "--region", "formula-ics")
+        cli("org", "add", "--headcount", "1000", "--name", name, "--slug", f"member-{number}", "--region", "formula-ics")
     slug = "formula-bank"
     cli("wave", "open", "--instrument", "bank-temporary-workers", "--org", "formula-ics", "--slug", slug)
     with engine_for(settings.database_url).connect() as connection:

@@ -17,14 +17,15 @@ from survey_app.closed_parts import ClosedPartLayout
 from survey_app.config import Settings
 from survey_app.inbox import submit_response
 from survey_app.keys import WaveKeyStore, organisation_case_key, read_secret_file
-from survey_app.mixer import mix_wave, open_testimony_parts, part_context
+from survey_app.mixer import open_testimony_parts, part_context
 from survey_app.release import retire_wave
 from survey_app.sealing import open_with_key
 from survey_app.storage.database import engine_for
-from survey_app.submissions import token_hash
+from survey_app.submissions import repeat_hash
 from survey_app.waves import find_published_wave, find_wave, wave_instrument
 from tests.survey_app.helpers import (
     count_rows,
+    mix_now,
     open_test_wave,
     opened_closed_answers,
     random_answers,
@@ -46,9 +47,8 @@ def _mix(settings: Settings, slug: str, batch: int = 11):  # type: ignore[no-unt
     with engine.connect() as connection:
         wave = find_wave(connection, slug)
     assert wave is not None
-    keys = WaveKeyStore(settings.key_file).load(wave.id)
-    case_secret = read_secret_file(settings.case_key_file, "SURVEY_CASE_KEY_FILE")
-    return wave.id, keys, mix_wave(engine, wave.id, keys, case_secret, batch)
+    report = mix_now(settings, wave.id, batch)
+    return wave.id, WaveKeyStore(settings.key_file).load(wave.id), report
 
 
 def _marked_bank_responses(count: int) -> list[dict]:
@@ -218,6 +218,25 @@ def test_a_response_sent_twice_from_one_visit_is_kept_once(settings: Settings) -
     assert count_rows(engine, "closed_answer_part") == 23
 
 
+def test_a_token_sent_with_other_answers_drops_no_one(settings: Settings) -> None:
+    """Someone who knows (or planted) a visit's token and sends their own answers with it, in the same
+    batch or a later one, makes no one's response disappear: only the same token *and* the same
+    answers are a repeat."""
+    slug = open_test_wave(settings, "bank-temporary-workers")
+    engine = engine_for(settings.database_url)
+    responses = _marked_bank_responses(22)
+    shared = _visit_token(0)
+    _submit_with_tokens(engine, slug, [(responses[0], shared), (responses[1], shared)] + [(responses[i], _visit_token(i)) for i in range(2, 11)])
+    wave_id, keys, report = _mix(settings, slug)
+    assert (report.responses_mixed, report.duplicates_dropped) == (11, 0)
+    _submit_with_tokens(engine, slug, [(responses[11], shared)] + [(responses[i], _visit_token(i)) for i in range(12, 22)])
+    _, _, report = _mix(settings, slug)
+    assert (report.responses_mixed, report.duplicates_dropped) == (11, 0)
+    with engine.connect() as connection:
+        markers = sorted(answers["q35"] for answers in opened_closed_answers(connection, wave_id, keys))
+    assert markers == list(range(1, 23))
+
+
 def test_mixed_tokens_are_kept_only_as_keyed_hashes_and_go_with_the_wave(settings: Settings) -> None:
     slug = open_test_wave(settings, "bank-temporary-workers")
     engine = engine_for(settings.database_url)
@@ -226,7 +245,7 @@ def test_mixed_tokens_are_kept_only_as_keyed_hashes_and_go_with_the_wave(setting
     wave_id, keys, _ = _mix(settings, slug)
     with engine.connect() as connection:
         stored = {bytes(h) for h in connection.execute(text("SELECT token_hash FROM mixed_submission")).scalars()}
-    assert stored == {token_hash(keys.data_key, _visit_token(i)) for i in range(11)}
+    assert stored == {repeat_hash(keys.data_key, _visit_token(i), answers) for i, answers in enumerate(responses)}
     assert not stored & {hashlib.sha256(_visit_token(i).encode()).digest()[:16] for i in range(11)}
     retire_wave(engine, wave_id, WaveKeyStore(settings.key_file), settings)
     assert count_rows(engine, "mixed_submission") == 0
@@ -248,7 +267,8 @@ def test_respondent_tables_hold_no_date_address_or_sequence(settings: Settings) 
                         text("SELECT column_name FROM information_schema.columns WHERE table_name = :t"), {"t": table}
                     ).scalars()
                 )
-            assert columns <= {"id", "wave_id", "organisation_id", "sealed", "token_hash"}, (table, columns)
+            # epoch_id: the inbox key a row is sealed to, a random id like the rest (survey_app/epochs.py).
+            assert columns <= {"id", "wave_id", "epoch_id", "organisation_id", "sealed", "token_hash"}, (table, columns)
 
 
 def _database_bytes(settings: Settings, tmp_path: Path) -> bytes:

@@ -221,3 +221,44 @@ def test_microdata_export_is_k_anonymous_escaped_and_audited(settings: Settings,
             select(AuditEvent.detail).where(AuditEvent.action == "export")
         ).scalars().all()
     assert len(exports) == 2 and all('"what": "microdata"' in detail for detail in exports)
+
+
+def test_a_withheld_base_is_not_readable_anywhere_in_the_release_rows(settings: Settings, cli_env: dict) -> None:
+    """Five Black Caribbean respondents: every cell about them is withheld, and no row of the release
+    says five, neither a withheld cell (no base, no reason) nor the ethnicity question's own counts
+    (once the q28 total row counted them), nor a range a reader can solve for."""
+    from analysis.disclosure import Cell
+    from survey_app.breakdowns import build_breakdowns
+    from tests.analysis.attacks import feasible_ranges
+
+    slug = open_test_wave(settings, "bank-temporary-workers", "bank")
+    rows = []
+    for i, code in enumerate([1] * 60 + [15] * 45 + [16] * 5):
+        rows.append({"q28": code, "q14a": 1 + i % 2, "q16b": 1 + i % 2, "tw_worker_type": 1 + i % 2, "q35": 26})
+    submit(settings, slug, rows)
+    assert run("mix")[0] == 0
+    assert run("release", "--wave", slug)[0] == 0
+    caribbean = "Black / African / Caribbean / Black British - Caribbean"
+    with engine_for(settings.database_url).connect() as connection:
+        cells = connection.execute(select(PublishedCell)).all()
+        release = connection.execute(select(Release.report, Release.sealed_state)).one()
+    measures = {cell.measure for cell in cells}
+    assert not measures & {"q28", "q35", "tw_worker_type", "main_organisation"}, "breakdown questions are not measures"
+    for cell in cells:
+        if cell.withheld is not None:
+            assert (cell.base, cell.counts, cell.withheld) == (None, None, "withheld"), cell
+        if cell.group_label == caribbean:
+            assert cell.withheld is not None, cell
+    assert b"ethnic_category" not in bytes(release.sealed_state) and b"Caribbean" not in bytes(release.sealed_state)
+    report = json.loads(release.report)
+    assert caribbean not in release.report and report["responses"] == 110
+    instrument = load_instrument("bank-temporary-workers").with_organisations([])
+    _, relations = build_breakdowns(instrument, {}, 0, (1, 2, 3, 4))
+    for measure in ("q14a", "wres5", "wres8"):
+        published_ = {
+            Cell(c.table_name, c.group_label): ("withheld", None) if c.withheld else ("shown", c.base)
+            for c in cells
+            if c.measure == measure
+        }
+        low, high = feasible_ranges([published_], relations, 11)[Cell("ethnic_category", caribbean)]
+        assert high - low >= 11, (measure, low, high)

@@ -26,16 +26,14 @@ from questionnaires import load_instrument, parse_instrument
 from survey_app import waves as waves_module
 from survey_app.app import create_app
 from survey_app.config import Settings
-from survey_app.inbox import inbox_context
 from survey_app.keys import WaveKeyStore
 from survey_app.organisations import add_organisation, add_terms
 from survey_app.respond import flow
 from survey_app.respond.form_state import RawAnswers, prune_hidden
-from survey_app.sealing import open_sealed_box
 from survey_app.storage.database import engine_for
 from survey_app.storage.models import InboxItem
 from survey_app.waves import close_wave, open_wave
-from tests.survey_app.helpers import open_test_wave, web_settings
+from tests.survey_app.helpers import inbox_documents, open_test_wave, web_settings
 
 INSTRUMENTS = ["nhs-staff-survey", "bank-temporary-workers", "lived-experience"]
 ORGANISATION = "Barts Health"
@@ -299,14 +297,7 @@ class Survey:
 
     def stored_answers(self, instrument: str) -> list[dict[str, Any]]:
         """Open the inbox with the wave's private key, as only the worker can."""
-        wave_id = self.wave_ids[instrument]
-        keys = WaveKeyStore(self.settings.key_file).load(wave_id)
-        with engine_for(self.settings.database_url).connect() as connection:
-            sealed = connection.execute(select(InboxItem.sealed).where(InboxItem.wave_id == wave_id)).scalars()
-            return [
-                json.loads(open_sealed_box(keys.private_key, bytes(item), inbox_context(wave_id)))["answers"]
-                for item in sealed
-            ]
+        return [document["answers"] for document in inbox_documents(self.settings, self.wave_ids[instrument])]
 
     def close(self, instrument: str) -> None:
         with engine_for(self.settings.database_url).begin() as connection:
@@ -317,7 +308,7 @@ class Survey:
 @pytest.fixture
 def survey(settings: Settings) -> Survey:
     with engine_for(settings.database_url).begin() as connection:
-        add_organisation(connection, ORGANISATION, "barts")
+        add_organisation(connection, ORGANISATION, "barts", headcount=21000)
         key_store = WaveKeyStore(settings.key_file)
         wave_ids = {
             instrument: open_wave(connection, key_store, instrument, "barts", f"barts-{instrument}")
@@ -447,11 +438,7 @@ def test_whole_journey(client: TestClient[Litestar], survey: Survey, instrument:
 
 
 def _stored_documents(survey: Survey, instrument: str) -> list[dict[str, Any]]:
-    wave_id = survey.wave_ids[instrument]
-    keys = WaveKeyStore(survey.settings.key_file).load(wave_id)
-    with engine_for(survey.settings.database_url).connect() as connection:
-        sealed = connection.execute(select(InboxItem.sealed).where(InboxItem.wave_id == wave_id)).scalars()
-        return [json.loads(open_sealed_box(keys.private_key, bytes(s), inbox_context(wave_id))) for s in sealed]
+    return inbox_documents(survey.settings, survey.wave_ids[instrument])
 
 
 def test_a_check_page_sent_twice_carries_one_visit_token(client: TestClient[Litestar], survey: Survey) -> None:
@@ -478,14 +465,26 @@ def test_a_check_page_sent_twice_carries_one_visit_token(client: TestClient[Lite
     assert documents[0]["submission"] in tokens and other_token not in tokens
 
 
-def test_a_tampered_visit_token_is_replaced_not_refused(client: TestClient[Litestar], survey: Survey) -> None:
+@pytest.mark.parametrize("tampered", ["<script>", "a-token-this-visitor-chose-0123456789"])
+def test_a_tampered_visit_token_is_replaced_not_refused(client: TestClient[Litestar], survey: Survey, tampered: str) -> None:
     person = respondent(client, survey, "bank-temporary-workers")
     form = person.start().form
-    form.hidden[:] = [(name, "<script>" if name == "_submission" else value) for name, value in form.hidden]
+    form.hidden[:] = [(name, tampered if name == "_submission" else value) for name, value in form.hidden]
     screen = person.press("continue")
     assert screen.status == 200 and screen.error_links == []
     token = dict(screen.form.hidden)["_submission"]
-    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", token)
+    assert token != tampered
+    assert survey.app.state.visit_tokens.verify(survey.wave_ids["bank-temporary-workers"], token) == token
+
+
+def test_the_landing_page_carries_no_token_and_start_issues_one(client: TestClient[Litestar], survey: Survey) -> None:
+    person = respondent(client, survey, "bank-temporary-workers")
+    assert person.get().form.hidden_values("_submission") == []
+    first = dict(person.press("start").form.hidden)["_submission"]
+    person.press("back")  # to the landing page, carrying the token
+    assert person.screen is not None and person.screen.form.hidden_values("_submission") == [first]
+    again = dict(person.press("start").form.hidden)["_submission"]
+    assert again != first, "Start always issues the token: it never keeps one a form brought to it"
 
 
 def test_lived_experience_needs_what_happened(client: TestClient[Litestar], survey: Survey) -> None:
@@ -739,7 +738,7 @@ def test_exclusive_option_uses_the_or_divider_and_cannot_be_combined(
     custom = parse_instrument(definition, "test")
     monkeypatch.setattr(waves_module, "load_instrument", lambda name: custom)
     with engine_for(settings.database_url).begin() as connection:
-        add_organisation(connection, ORGANISATION, "barts")
+        add_organisation(connection, ORGANISATION, "barts", headcount=21000)
         open_wave(connection, WaveKeyStore(settings.key_file), "nhs-staff-survey", "barts", "exclusive")
     with TestClient(create_app(web_settings(settings))) as test_client:
         person = Respondent(test_client, "exclusive")
@@ -907,6 +906,7 @@ def test_before_agreeing_to_be_quoted_the_respondent_sees_the_redacted_quote(set
                 break
             fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
             page = client.post(f"/s/{slug}", files={**{k: (None, v) for k, v in fields.items()}, "_action": (None, "continue")})
-    preview = page.text.split("how your words would appear")[1].split("</div>")[0]
+    assert "how your words would appear" in page.text
+    preview = page.text.split('class="app-quote-preview"')[1].split("</blockquote>")[0]
     assert "[WARD]" in preview and "[DATE]" in preview
     assert "Lister Ward" not in preview and "Okafor" not in preview

@@ -9,11 +9,13 @@ import pytest
 from survey_app.keys import (
     MissingKeyError,
     WaveKeyStore,
+    WrongKeyError,
     read_secret_file,
     write_secret_file,
 )
 from survey_app.sealing import (
     SealingError,
+    generate_inbox_key_pair,
     generate_wave_keys,
     open_sealed_box,
     open_with_key,
@@ -23,7 +25,7 @@ from survey_app.sealing import (
 
 
 def test_a_sealed_box_opens_only_with_the_private_key_and_context() -> None:
-    keys, other = generate_wave_keys(), generate_wave_keys()
+    keys, other = generate_inbox_key_pair(), generate_inbox_key_pair()
     sealed = seal_to_public_key(keys.public_key, b"q14a=2", b"inbox:w1")
     assert open_sealed_box(keys.private_key, sealed, b"inbox:w1") == b"q14a=2"
     with pytest.raises(SealingError):
@@ -36,7 +38,7 @@ def test_a_sealed_box_opens_only_with_the_private_key_and_context() -> None:
 
 
 def test_sealing_the_same_answers_twice_gives_unrelated_ciphertexts() -> None:
-    keys = generate_wave_keys()
+    keys = generate_inbox_key_pair()
     assert seal_to_public_key(keys.public_key, b"same", b"c") != seal_to_public_key(keys.public_key, b"same", b"c")
 
 
@@ -56,15 +58,23 @@ def test_wave_keys_are_stored_wrapped_and_can_be_destroyed(tmp_path: Path) -> No
     store = WaveKeyStore(kek)
     keys = generate_wave_keys()
     store.store("w1", keys)
-    raw = (tmp_path / "wave-keys" / "w1.key").read_bytes()
-    assert keys.private_key not in raw and keys.data_key not in raw
+    pair = generate_inbox_key_pair()
+    store.store_inbox_key("w1", "e1", pair)
+    raw = b"".join(path.read_bytes() for path in (tmp_path / "wave-keys").iterdir())
+    assert keys.data_key not in raw and pair.private_key not in raw
     assert store.load("w1") == keys
+    assert store.load_inbox_key("w1", "e1") == pair.private_key
     write_secret_file(kek, overwrite=True)
-    with pytest.raises(SealingError):
+    with pytest.raises(WrongKeyError):
         WaveKeyStore(kek).load("w1")
+    with pytest.raises(WrongKeyError):
+        WaveKeyStore(kek).check()
     store.destroy("w1")
     with pytest.raises(KeyError):
         store.load("w1")
+    with pytest.raises(KeyError):
+        store.load_inbox_key("w1", "e1")
+    assert not list((tmp_path / "wave-keys").glob("w1*"))
 
 
 def test_a_missing_or_malformed_key_file_says_how_to_make_one(tmp_path: Path) -> None:

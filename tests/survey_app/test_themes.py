@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from survey_app.storage.models import AuditEvent
 from survey_app.waves import find_published_wave
 from tests.survey_app.helpers import (
     STAFF_PASSWORD,
+    mix_now,
     open_test_wave,
     sign_in,
     web_settings,
@@ -109,8 +111,8 @@ def test_themes_are_listed_with_counts_shares_and_consented_redacted_quotes(
     slug, theme_set = themed
     assert theme_set["wave"] == slug and theme_set["testimonies"] == 40
     themes = theme_set["themes"]
-    shown = [t for t in themes if not t["withheld"]]
-    assert shown, themes
+    shown = themes
+    assert shown and not any(t["withheld"] for t in themes), themes
     labels = " ".join(t["label"] + " " + " ".join(t["key_phrases"]) for t in shown).lower()
     assert "racis" in labels and ("promot" in labels or "overlook" in labels)
     quotes = [q for t in shown for q in t["quotes"]]
@@ -128,14 +130,11 @@ def test_themes_are_listed_with_counts_shares_and_consented_redacted_quotes(
         assert CONSENTED in quote and NOT_CONSENTED not in quote
         for name in NAMES:
             assert name not in quote and name.split()[1] not in quote, quote
-    for theme in themes:
-        if theme["withheld"]:
-            assert theme["count"] is None and theme["quotes"] == [] and theme["shares"] == {}
     code, output = run("themes", "--wave", slug)
     assert code == 0 and "testimonies" in output
 
 
-def test_a_theme_under_min_cell_shows_no_count_and_no_quotes(
+def test_a_theme_under_min_cell_publishes_nothing(
     settings: Settings, cli_env: dict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Which small themes a corpus has is up to the theming: a higher MIN_CELL makes sure some are small.
@@ -151,12 +150,11 @@ def test_a_theme_under_min_cell_shows_no_count_and_no_quotes(
     code, output = run("themes", "--wave", slug, "--format", "json")
     assert code == 0, output
     theme_set = json.loads(output)
-    withheld = [t for t in theme_set["themes"] if t["withheld"]]
-    assert withheld, theme_set["themes"]
-    for theme in withheld:
-        assert theme["label"] and theme["count"] is None and theme["quotes"] == [] and theme["key_phrases"] == []
+    # 15 testimonies of racism, 15 of promotion: under 16, so not even a label is published.
+    assert theme_set["themes"] == [], theme_set["themes"]
+    assert "Racist remarks" not in output and "promotion" not in output.lower()
     code, output = run("themes", "--wave", slug)
-    assert "fewer than 16 testimonies" in output
+    assert "fewer than 16 testimonies are not shown" in output and "Racist" not in output
 
 
 def test_the_theme_set_is_sealed_in_the_database(settings: Settings, themed: tuple[str, dict[str, Any]]) -> None:
@@ -282,3 +280,103 @@ def test_the_themes_api_and_download_are_for_the_waves_own_edi_lead(
     with engine_for(settings.database_url).connect() as connection:
         actions = connection.execute(select(AuditEvent.action).where(AuditEvent.actor == "edi@barts.example")).scalars().all()
     assert "api.themes" in actions and "edi.export" in actions
+
+
+# --- what the words and figures of themes give away -----------------------------------------------
+
+RACISM_TEXT = "Colleagues made racist remarks about my accent in front of patients, number {i}."
+PROMOTION_TEXT = "I was overlooked for promotion again and again, time {i}."
+
+
+def _testimony(text: str, consent: int = 2, heading: int = 3) -> dict[str, Any]:
+    return {"what_happened": text, "consent_quote": consent, "consent_share": 2, "ethnic_heading": heading}
+
+
+def _submit_mix_release(settings: Settings, slug: str, rows: list[dict[str, Any]]) -> None:
+    from survey_app.keys import WaveKeyStore
+    from survey_app.release import release_wave
+
+    engine = engine_for(settings.database_url)
+    with engine.begin() as connection:
+        wave = find_published_wave(connection, slug)
+        assert wave is not None
+        for row in rows:
+            assert submit_response(connection, wave, row)
+    keys = WaveKeyStore(settings.key_file).load(wave.id)
+    mix_now(settings, wave.id)
+    release_wave(engine, wave.id, keys, settings)
+
+
+def _theme_sets(settings: Settings, slug: str) -> list[dict[str, Any]]:
+    from survey_app.keys import read_secret_file
+    from survey_app.storage.models import PublishedThemeSet, Release, Wave
+    from survey_app.themes import themes_context, themes_key
+    from survey_app.sealing import open_with_key
+
+    key = themes_key(read_secret_file(settings.case_key_file, "case"))
+    with engine_for(settings.database_url).connect() as connection:
+        rows = connection.execute(
+            select(PublishedThemeSet.wave_id, PublishedThemeSet.sealed)
+            .join(Release, Release.id == PublishedThemeSet.release_id)
+            .join(Wave, Wave.id == PublishedThemeSet.wave_id)
+            .where(Wave.slug == slug)
+            .order_by(Release.number)
+        ).all()
+    return [json.loads(open_with_key(key, bytes(row.sealed), themes_context(row.wave_id))) for row in rows]
+
+
+def test_words_two_people_wrote_never_become_key_phrases_or_labels(settings: Settings) -> None:
+    """Two respondents who refused to be quoted write a phrase no one else uses; it must not surface,
+    however large the theme. Nor must a redaction placeholder become a word."""
+    slug = open_test_wave(settings, "lived-experience", "phrases")
+    rows = [_testimony(RACISM_TEXT.format(i=i) + " Sister Okafor was there.") for i in range(10)]
+    rows += [
+        _testimony("Racist remarks about my accent again: the quixotic zanzibar rota meeting, every week."),
+        _testimony("Racist remarks at the quixotic zanzibar rota meeting, about my accent."),
+    ]
+    rows += [_testimony(PROMOTION_TEXT.format(i=i)) for i in range(11)]
+    _submit_mix_release(settings, slug, rows)
+    (theme_set,) = _theme_sets(settings, slug)
+    assert theme_set["themes"], "the racism theme has 12 testimonies and is shown"
+    words = json.dumps([[t["label"], t["key_phrases"]] for t in theme_set["themes"]]).lower()
+    for leaked in ("quixotic", "zanzibar", "rota", "meeting", "okafor", "name", "sister"):
+        assert leaked not in words, (leaked, words)
+    assert "racis" in words
+
+
+def test_comparing_theme_sets_release_by_release_isolates_no_newcomer(settings: Settings) -> None:
+    settings = Settings(
+        database_url=settings.database_url, key_file=settings.key_file, case_key_file=settings.case_key_file,
+        min_cell=11, k_anonymity=11, mix_batch=1,
+    )
+    slug = open_test_wave(settings, "lived-experience", "succession")
+    steps = [
+        [_testimony(RACISM_TEXT.format(i=i)) for i in range(11)] + [_testimony(PROMOTION_TEXT.format(i=i)) for i in range(11)],
+        [_testimony(RACISM_TEXT.format(i=100), heading=4)],  # one newcomer: waits for a batch of k
+        [_testimony(PROMOTION_TEXT.format(i=200 + i)) for i in range(10)] + [_testimony(RACISM_TEXT.format(i=200))],
+        [_testimony(RACISM_TEXT.format(i=300 + i)) for i in range(11)] + [_testimony(PROMOTION_TEXT.format(i=300))],
+    ]
+    for rows in steps:
+        _submit_mix_release(settings, slug, rows)
+    sets = _theme_sets(settings, slug)
+    assert len(sets) == 3  # the lone newcomer released no batch, so no new theme set
+    for earlier, later in combinations(sets, 2):
+        before = {theme["id"]: theme for theme in earlier["themes"]}
+        for theme in later["themes"]:
+            old = before.get(theme["id"])
+            if old is None:
+                assert theme["count"] >= 11
+                continue
+            if theme["count"] == old["count"]:
+                assert theme["label"] == old["label"] and theme["key_phrases"] == old["key_phrases"]
+            else:
+                assert abs(theme["count"] - old["count"]) >= 11, (theme["id"], old["count"], theme["count"])
+            for attribute, rows in theme["shares"].items():
+                old_rows = {row["group"]: row for row in old["shares"][attribute]}
+                for row in rows:
+                    was = old_rows[row["group"]]
+                    if row["withheld"] or was["withheld"] or row["count"] == was["count"]:
+                        continue
+                    assert abs(row["count"] - was["count"]) >= 11, (theme["id"], attribute, row, was)
+    counts = [{t["id"]: t["count"] for t in s["themes"]} for s in sets]
+    assert counts[-1]["racist_remarks"] >= 24, counts  # figures do move on once enough have joined

@@ -1,0 +1,171 @@
+"""Redaction of the wider structured and place details (issue 10, item 2), each in general forms, and what
+must stay: numbers that are not identifiers, and words about ethnicity, religion and nationality."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.redaction import PROTECTED_WORDS, redact
+
+ORG = {"WARD": ["Lister Ward", "Ward 7"], "SITE": ["Northfield Community Hospital", "Riverside site"], "TEAM": ["Acute Medicine"]}
+
+
+def redacted(text: str, organisation_terms=None) -> str:
+    return redact(text, organisation_terms).text
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        # without a year
+        "12/4", "3/11", "31/12",
+        # year first
+        "2024/03/12", "2023.11.05", "2024-3-5",
+        # written out
+        "the twelfth of March", "the 1st of May 2023", "March the first", "twenty-third of June", "the thirty-first of August",
+        # weekday and day number
+        "Monday 14", "Tuesday the 3rd", "Friday the twelfth",
+        # holidays with a year
+        "Christmas 2023", "Boxing Day 2022", "Christmas Eve '22", "Eid al-Fitr 2024", "New Year's Eve 2021", "Easter Monday 2024",
+        # a relative or named day with a time of day
+        "yesterday at 3pm", "last Tuesday at 14:30", "this morning at 7am", "tonight at midnight", "last Friday night",
+        "yesterday afternoon", "on Sunday at 19:30",
+    ],
+)
+def test_dates_in_general_forms(date):
+    assert redacted(f"It happened {date}, when I was alone.") == "It happened [DATE], when I was alone."
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("On the 3rd I was sent home.", "On [DATE] I was sent home."),
+        ("Since the twelfth, nobody has spoken to me.", "Since [DATE], nobody has spoken to me."),
+        ("It was on 12/4 at handover.", "It was on [DATE] at handover."),
+    ],
+)
+def test_a_day_number_alone_where_the_words_make_it_a_day(text, expected):
+    assert redacted(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "It was the 3rd time this month.",
+        "We work 24/7 with no breaks.",
+        "I would rate it 7/10 at best.",
+        "About 1/2 of the staff left.",
+        "3/4 of the team are agency.",
+        "I work every Monday night.",
+        "In March 2023 it started.",
+        "On the 2nd floor nobody helps.",
+        "Christmas is always given to the permanent staff.",
+        "I did 12 hours last night.",
+        "Band 5 since 2019.",
+    ],
+)
+def test_day_like_numbers_that_are_not_days_stay(text):
+    assert redacted(text) == text
+
+
+@pytest.mark.parametrize(
+    "staff_id",
+    ["AGY-55817", "STF/204719", "NHSP-4821-B", "BNK/00231", "HCL-99812"],
+)
+def test_staff_and_agency_ids_with_a_letter_prefix(staff_id):
+    out = redact(f"My number is {staff_id} if you need it.")
+    assert out.text == "My number is [STAFF_NUMBER] if you need it."
+
+
+@pytest.mark.parametrize(
+    "text", ["my agency ref is AG/20931.", "bank worker number B-30021.", "my smartcard number 7766 5544."]
+)
+def test_staff_ids_after_a_context_phrase(text):
+    out = redacted(text)
+    assert "[STAFF_NUMBER]" in out and not any(c.isdigit() for c in out)
+
+
+@pytest.mark.parametrize("text", ["COVID-19 wards", "FFP-3 masks", "SARS-CoV-2 testing", "a 1-2-1 patient"])
+def test_short_hyphenated_codes_stay(text):
+    assert redacted(text) == text
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "jo dot bloggs at nhs dot net",
+        "jo.bloggs at nhs.net",
+        "jbloggs [at] example [dot] org",
+        "j.bloggs(at)trust.nhs.uk",
+        "firstname underscore surname at gmail dot com",
+    ],
+)
+def test_obfuscated_emails(email):
+    assert redacted(f"Write to {email} please.") == "Write to [EMAIL] please."
+
+
+@pytest.mark.parametrize("text", ["I was at work at nine.", "We were at the bank at noon."])
+def test_at_and_dot_in_ordinary_sentences_stay(text):
+    assert redacted(text) == text
+
+
+@pytest.mark.parametrize(("code"), ["E14", "SW2", "NW10", "CR0", "IG11", "SE15"])
+def test_partial_postcodes_after_a_place_word(code):
+    assert redacted(f"I live in {code} and travel in.") == "I live in [POSTCODE] and travel in."
+
+
+@pytest.mark.parametrize(
+    "text", ["Wearing N95 masks all day.", "Low in B12 again.", "We drove up the M1.", "Band 6 on A1 rota."]
+)
+def test_codes_that_are_not_postcodes_stay(text):
+    assert redacted(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I was moved to Ward 12 for a week.", "I was moved to [WARD] for a week."),
+        ("They sent me to ward 4B again.", "They sent me to [WARD] again."),
+        ("Everyone on Rainbow Ward knows.", "Everyone on [WARD] knows."),
+        ("The Cedar unit is short every night.", "The [WARD] is short every night."),
+        ("I trained at St Mary's.", "I trained at [SITE]."),
+        ("I used to work at Whipps Cross Hospital.", "I used to work at [SITE]."),
+    ],
+)
+def test_wards_and_sites_the_organisation_did_not_list(text, expected):
+    assert redacted(text) == expected
+
+
+def test_short_forms_of_listed_wards_and_sites():
+    assert redacted("I was on Lister all week, then moved to Northfield.", ORG) == "I was on [WARD] all week, then moved to [SITE]."
+    assert redacted("The Riverside site and Riverside are one place.", ORG) == "The [SITE] and [SITE] are one place."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She works in the Intensive Care Unit.",
+        "The Acute Medical Unit was busy.",
+        "He was sent to the District General Hospital.",
+        "The Day Surgery unit closed.",
+    ],
+)
+def test_generic_units_say_nothing_about_where_and_stay(text):
+    assert redacted(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As a Black Muslim woman on Ward 12 I was told to take my hijab off.",
+        "The Nigerian and Filipino nurses on Rainbow Ward get the worst shifts.",
+        "I am Irish Traveller and the Polish agency staff are treated better than me on the 3rd floor.",
+        "Christmas 2023 was the first time a Sikh colleague got Vaisakhi off.",
+        "Yesterday at 3pm a Romanian HCA was called a gypsy by a Jamaican patient's son.",
+    ],
+)
+def test_identity_words_are_never_redacted_beside_new_shapes(text):
+    out = redacted(text)
+    for word in text.replace(",", " ").replace(".", " ").split():
+        if word.lower() in PROTECTED_WORDS and word.lower() not in {"christmas", "vaisakhi"}:
+            assert word in out, (word, out)
