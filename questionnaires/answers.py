@@ -97,7 +97,5 @@ def validate_answers(
             )
             del clean[question_id]
         elif question.required and shown and question_id not in clean:
-            errors[question_id] = (
-                "Enter your answer" if question.is_free_text else "Select an answer"
-            )
+            errors[question_id] = question.blank_error
     return clean, errors

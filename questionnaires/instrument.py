@@ -76,6 +76,8 @@ class Question:
     lead: str | None = None
     hint: str | None = None
     required: bool = False
+    # What to say when a required question is left blank, naming the question ("Enter what happened").
+    required_error: str | None = None
     show_if: Routing | None = None
     max_length: int = DEFAULT_TEXT_LENGTH
     exclusive: frozenset[int] = frozenset()
@@ -87,6 +89,13 @@ class Question:
     @property
     def is_free_text(self) -> bool:
         return self.type == "text"
+
+    @property
+    def blank_error(self) -> str:
+        """The error for a required question left blank: the instrument's own words, else a generic one."""
+        if self.required_error:
+            return self.required_error
+        return "Enter your answer" if self.is_free_text else "Select an answer"
 
     @cached_property
     def codes(self) -> frozenset[int]:
@@ -253,8 +262,15 @@ def _parse_options(raw: Any, source: str, question_id: str) -> tuple[Option, ...
     return tuple(options)
 
 
+def _optional_text(raw: Mapping[str, Any], key: str, source: str, question_id: str) -> str | None:
+    value = raw.get(key)
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise InstrumentError(source, question_id, f"{key} must be non-empty text")
+    return value
+
+
 QUESTION_KEYS = {
-    "id", "text", "type", "options", "lead", "hint", "required", "show_if", "max_length",
+    "id", "text", "type", "options", "lead", "hint", "required", "required_error", "show_if", "max_length",
     "exclusive", "quasi_identifier", "sensitive", "breakdown",
 }
 
@@ -297,6 +313,7 @@ def _parse_question(raw: Any, source: str, earlier: Mapping[str, Question]) -> Q
         lead=raw.get("lead"),
         hint=raw.get("hint"),
         required=bool(raw.get("required", False)),
+        required_error=_optional_text(raw, "required_error", source, question_id),
         show_if=_parse_routing(show_if, source, question_id, earlier) if show_if is not None else None,
         max_length=max_length,
         exclusive=frozenset(exclusive),

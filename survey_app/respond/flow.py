@@ -70,6 +70,37 @@ def shown_pages(instrument: Instrument, raw: RawAnswers) -> list[Page]:
     return [page for page in instrument.pages if is_shown(page, answers)]
 
 
+def reachable_pages(instrument: Instrument, page: Page, raw: RawAnswers) -> list[Page]:
+    """The pages a respondent on `page` can still see, for "Page N of M".
+
+    Answers on earlier pages are settled; questions on this page and later ones are not (they can
+    still be answered or changed), so a page whose routing waits on one of them counts: M is the
+    most pages this visit can still reach, and it only goes down as answers close pages, never up.
+    """
+    answers = typed_answers(instrument, raw)
+    index = instrument.page_index(page.id)
+    undecided = {question.id for later in instrument.pages[index:] for question in later.questions}
+
+    def may_show(question: Question) -> bool:
+        if question.show_if is None:
+            return True
+        results = [
+            None if condition.question in undecided else condition.is_met(answers)
+            for condition in question.show_if.conditions
+        ]
+        if question.show_if.mode == "any":
+            return any(result is not False for result in results)
+        return all(result is not False for result in results)
+
+    reachable = [
+        candidate for position, candidate in enumerate(instrument.pages)
+        if candidate.id == page.id
+        or (position < index and is_shown(candidate, answers))
+        or (position > index and any(may_show(question) for question in candidate.questions))
+    ]
+    return reachable
+
+
 def next_page(
     instrument: Instrument, after: int, raw: RawAnswers, seen: Collection[str] | None = None
 ) -> Page | None:

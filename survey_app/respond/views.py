@@ -13,7 +13,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from questionnaires import Instrument, Page, Question
-from survey_app.respond.flow import Errors, shown_pages, shown_questions
+from survey_app.respond.flow import Errors, reachable_pages, shown_pages, shown_questions
 from survey_app.respond.form_state import CODE_PATTERN, RawAnswers
 
 # Shown at every free-text box, as the national staff survey does; used when a question has no hint.
@@ -165,11 +165,9 @@ def error_list(instrument: Instrument, errors: Errors) -> list[dict[str, str]]:
 
 
 def progress(instrument: Instrument, page: Page, raw: RawAnswers) -> Progress:
-    """"Page N of M" among the pages routing shows; M can change as answers open or close pages."""
-    pages = [shown.id for shown in shown_pages(instrument, raw)]
-    if page.id not in pages:
-        pages.append(page.id)
-        pages.sort(key=instrument.page_index)
+    """"Page N of M", M counting every page the answers so far can still reach (flow.reachable_pages):
+    choosing to share a concern never turns "Page 4 of 4" into "Page 5 of 5"."""
+    pages = [reachable.id for reachable in reachable_pages(instrument, page, raw)]
     return Progress(pages.index(page.id) + 1, len(pages))
 
 

@@ -8,3 +8,15 @@ import { initAll } from "/static/build/nhsuk-frontend.min.js";
 
 document.body.classList.add("js-enabled", "nhsuk-frontend-supported");
 initAll();
+
+// The phone's Back gesture on a survey page. Every page is the answer to a POST that is never
+// cached (a shared ward computer must not show someone's answers from its cache), so the browser's
+// own Back would ask to "Confirm Form Resubmission". Instead each page adds one history entry of its
+// own; going back to it presses the page's Back link, which posts the form and keeps every answer.
+const surveyBack = document.querySelector("form[data-survey-form] button[name='_action'][value='back']");
+if (surveyBack && window.history && window.history.pushState) {
+  window.history.pushState({ surveyPage: true }, "", window.location.href);
+  window.addEventListener("popstate", () => {
+    surveyBack.click();
+  });
+}

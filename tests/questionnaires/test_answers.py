@@ -42,7 +42,7 @@ def test_exclusive_option_cannot_be_combined() -> None:
 
 def test_required_and_length_rules_for_testimonies() -> None:
     _, errors = validate_answers(LIVED, {"what_happened": "   ", "consent_quote": 2, "consent_share": 2})
-    assert errors == {"what_happened": "Enter your answer"}
+    assert errors == {"what_happened": "Enter what happened"}
     _, errors = validate_answers(LIVED, {"what_happened": "x" * 5001, "consent_quote": 2, "consent_share": 2})
     assert "5,001 characters" in errors["what_happened"]
 
@@ -56,3 +56,12 @@ def test_a_page_is_checked_in_the_context_of_earlier_answers() -> None:
     assert errors == {}
     _, errors = validate_answers(STAFF, {"q14a": 1}, only=only)
     assert errors == {"q14a": "This is not a question in this survey"}
+
+
+def test_every_required_question_says_which_question_is_blank() -> None:
+    """An error must name its question ("Enter what happened"), not just say "Enter your answer"."""
+    for name in ("lived-experience", "nhs-staff-survey", "bank-temporary-workers"):
+        for question in load_instrument(name).questions.values():
+            if question.required:
+                assert question.required_error, f"{name}: {question.id} needs a required_error"
+                assert question.blank_error == question.required_error

@@ -95,8 +95,8 @@ def test_the_examples_in_the_design_are_accepted(client: TestClient) -> None:
         ("bank-2026", {"q16c": [1, 99]}, "q16c", "not an option"),
         ("bank-2026", {"q16a": 2, "q16b": 2, "q16c": [1]}, "q16c", "only asked when"),
         ("voices-2026", {"what_happened": "x" * 6000, "consent_quote": 2, "consent_share": 2}, "what_happened", "characters"),
-        ("voices-2026", {"consent_quote": 2, "consent_share": 2}, "what_happened", "Enter your answer"),
-        ("voices-2026", {"what_happened": "It happened.", "consent_share": 2}, "consent_quote", "Select an answer"),
+        ("voices-2026", {"consent_quote": 2, "consent_share": 2}, "what_happened", "Enter what happened"),
+        ("voices-2026", {"what_happened": "It happened.", "consent_share": 2}, "consent_quote", "Select yes if we may quote your words"),
     ],
 )
 def test_each_offending_question_gets_an_error(

@@ -494,7 +494,7 @@ def test_lived_experience_needs_what_happened(client: TestClient[Litestar], surv
     error = person.press("continue", {"how_it_affected_you": "I stopped sleeping."})
     assert error.title.startswith("Error: ")
     assert error.error_links == ["what_happened"]
-    assert error.field_error("what_happened") == "Enter your answer"
+    assert error.field_error("what_happened") == "Enter what happened"
     # What they typed is kept.
     assert error.form.textareas["how_it_affected_you"] == "I stopped sleeping."
     fixed = person.press("continue", {"what_happened": TYPED_TEXT})
@@ -608,6 +608,51 @@ def test_pages_with_only_hidden_questions_are_skipped() -> None:
     raw["consent_share"] = ("1",)
     following = flow.next_page(instrument, consent, raw)
     assert following is not None and following.id == "guardian"
+
+
+def _page_number(screen: Screen) -> tuple[int, int]:
+    match = re.match(r"Page (\d+) of (\d+)", screen.heading)
+    assert match, screen.heading
+    return int(match.group(1)), int(match.group(2))
+
+
+@pytest.mark.parametrize("share", ["1", "2"], ids=["shares", "does-not-share"])
+def test_the_page_count_never_grows_when_a_concern_is_shared(
+    client: TestClient[Litestar], survey: Survey, share: str
+) -> None:
+    """"Page 4 of 4" must not become "Page 5 of 5": the count includes every page still reachable."""
+    person = respondent(client, survey, "lived-experience")
+    person.start()
+    counts = [_page_number(walk_to(person, "What happened"))]
+    person.press("continue", {"what_happened": TYPED_TEXT})
+    consent = walk_to(person, "How we may use your words")
+    counts.append(_page_number(consent))
+    after = person.press("continue", {"consent_quote": "2", "consent_share": share})
+    if share == "1":
+        counts.append(_page_number(after))
+        assert after.heading.endswith("Sharing with the guardian")
+        assert counts[-1][0] == counts[-1][1], "the last page says so"
+    else:
+        assert after.is_check_page
+    totals = [total for _, total in counts]
+    if share == "1":
+        assert len(set(totals)) == 1, f"the page count changed on the way: {counts}"
+    else:
+        assert totals == sorted(totals, reverse=True), f"the page count grew: {counts}"
+
+
+def test_enter_goes_forward_and_back_is_a_link_at_the_top(client: TestClient[Litestar], survey: Survey) -> None:
+    """NHS.UK's back link sits above the heading; the form's first button (what Enter presses) is Continue."""
+    person = respondent(client, survey, "bank-temporary-workers")
+    screen = person.start()
+    buttons = [value for name, value in screen.form.buttons if name == "_action"]
+    assert buttons[0] == "continue"
+    assert "back" in buttons
+    back = screen.html.index('class="nhsuk-back-link"')
+    assert back < screen.html.index("<h1"), "the back link comes before the heading"
+    assert screen.html.count('value="back"') == 1, "one way back, not a second button at the bottom"
+    check = walk_to(person, "Check your answers") if not screen.is_check_page else screen
+    assert check.html.index('class="nhsuk-back-link"') < check.html.index("<h1")
 
 
 def test_back_from_the_first_page_keeps_the_answers(client: TestClient[Litestar], survey: Survey) -> None:
