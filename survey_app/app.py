@@ -37,6 +37,7 @@ from survey_app.security_headers import security_headers_middleware
 from survey_app.staff.controller import AdminController, StaffController
 from survey_app.staff.session import SESSION_STORE, session_store, staff_middleware
 from survey_app.storage.database import engine_for
+from survey_app.spent_visits import SpentVisits
 from survey_app.submissions import VisitTokens
 from survey_app.wave_names import long_date
 from survey_app.waves import PublishedWaves
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             # A submission that finds its wave's inbox epoch has moved on refreshes the cache.
             "inbox_writer": InboxWriter(engine, on_new_epoch=published_waves.forget),
             "visit_tokens": VisitTokens(web_case_secret(settings)),
+            "spent_visits": SpentVisits(engine),
             "receipt_limiter": GuessLimiter(limits, "receipt", settings.receipt_guesses_per_minute),
             "open_link_budget": budget,
         }

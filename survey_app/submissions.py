@@ -103,6 +103,10 @@ class VisitTokens:
         body, tag = raw[:-TAG_BYTES], raw[-TAG_BYTES:]
         return value if hmac.compare_digest(tag, self._tag(wave_id, body)) else None
 
+    def spent_hash(self, token: str) -> bytes:
+        """What survey_app/spent_visits.py keeps of a token that has submitted: a keyed hash."""
+        return hmac.new(self._key, b"spent visit\x00" + token.encode(), hashlib.sha256).digest()
+
     def accept(self, wave_id: str, value: object) -> str:
         """The carried token if the server issued it for this wave; otherwise a new one, never the value sent."""
         return self.verify(wave_id, value) or self.issue(wave_id)

@@ -55,6 +55,11 @@ def worker(context: Context, once: bool) -> None:
         release_waves(context, None, scheduled=True)
         # Urgent concerns every round; the daily drop when due; expiry of closed cases.
         dropped = ftsu_round(context, force=False)
+        # Spent visit tokens past their week, or of closed waves (survey_app/spent_visits.py).
+        from survey_app.spent_visits import forget_spent_visits
+
+        with context.engine().begin() as connection:
+            forget_spent_visits(connection)
         if dropped.urgent_cases or dropped.dropped or dropped.expired:
             logging.getLogger("survey_app.worker").info("FTSU: %s", dropped.describe())
         return reports

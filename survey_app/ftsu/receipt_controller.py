@@ -48,10 +48,9 @@ SPEAK_UP_FIELD = "speak_up_again"
 
 # One message for unknown words, a wrong secret and a concern not delivered yet.
 NOT_FOUND = (
-    "We could not open replies with these words. If you shared your concern recently, it may not have "
-    "reached the guardian yet: concerns arrive in a daily delivery once enough people have answered. "
-    "Otherwise, check each word and the order of the words, and try again. After a few wrong attempts "
-    "you will be asked to wait a little longer between tries."
+    "We could not open replies with these words. If you shared your concern in the last few days, it may "
+    "not have reached the guardian yet: concerns arrive once a day, after enough people have answered. "
+    "Try again in a day or two. If it has been longer, check each word and the order of the words."
 )
 TOO_MANY = "Too many attempts to open replies have been made just now. Wait {seconds} seconds, then try again."
 UNAVAILABLE = "Replies from the guardian cannot be read at the moment. Please try again later."

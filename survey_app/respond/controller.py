@@ -34,6 +34,7 @@ from survey_app.pagekit.errors import refuse_cross_site, respondent_exception_ha
 from survey_app.respond import pages, quote_check
 from survey_app.respond.flow import ShowCheck, Submit, advance, refuse_sharing
 from survey_app.respond.form_state import START, START_ACTION, prune_hidden, read_form_state
+from survey_app.spent_visits import SpentVisits
 from survey_app.submissions import VisitTokens
 from survey_app.waves import PublishedWave
 
@@ -119,8 +120,15 @@ class RespondentController(Controller):
         except SharingUnavailable as refusal:
             refusal_page = refuse_sharing(published.instrument, state, str(refusal))
             return pages.outcome_page(published, settings, refusal_page, token)
+        # A visit submits once: a reload of the thank-you page (or Back to it) stores nothing more and
+        # never shows the receipt again, which the next person at a shared computer could read.
+        spent = _visit_tokens(request).spent_hash(token)
+        spent_visits: SpentVisits = request.app.state.spent_visits
+        if not await anyio.to_thread.run_sync(spent_visits.spend, published.id, spent):
+            return pages.confirmation(published, settings, receipt=None, urgent=False, help_first=False, already_sent=True)
         budget = await request.app.state.open_link_budget.admit(published.id)
         if not budget.allowed:
+            await anyio.to_thread.run_sync(spent_visits.unspend, published.id, spent)
             # Over the wave's open-link budget: nothing stored, the answers stay in the form.
             waiting = ShowCheck(prune_hidden(published.instrument, state.raw), error=OVER_BUDGET.format(seconds=budget.retry_after))
             return pages.check_answers(published, waiting, token, retry_after=budget.retry_after)

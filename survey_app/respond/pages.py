@@ -174,8 +174,10 @@ def confirmation(
     receipt: Receipt | None = None,
     urgent: bool = False,
     help_first: bool = False,
+    already_sent: bool = False,
 ) -> Template:
-    """The end of a journey; with the receipt of a shared concern, shown this once and never again."""
+    """The end of a journey; with the receipt of a shared concern, shown this once and never again
+    (`already_sent`: the same visit's Submit came again, from a reload or Back, and stored nothing)."""
     return Template(
         template_name="respond/confirmation.html",
         context={
@@ -187,6 +189,7 @@ def confirmation(
             "receipt": receipt,
             "urgent": urgent,
             "help_first": help_first,
+            "already_sent": already_sent,
             "drop_hours": settings.ftsu_drop_hours,
             "reply_days": settings.ftsu_reply_days,
         },

@@ -110,6 +110,18 @@ class MixedSubmission(SQLModel, table=True):
     token_hash: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
 
 
+class SpentVisit(SQLModel, table=True):
+    """A keyed hash of each visit token that has submitted on the web form, so that a reloaded
+    thank-you page never shows the receipt again (survey_app/spent_visits.py). No date finer than
+    the week after which the worker deletes it."""
+
+    __tablename__ = "spent_visit"
+    __table_args__ = RESPONDENT_TABLE_ARGS
+    token_hash: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+    wave_id: str = Field(foreign_key="wave.id", index=True, max_length=32)
+    expires_week: dt.date
+
+
 class OpenLinkRefusal(SQLModel, table=True):
     """How many submissions an open wave refused over its budget (survey_app/open_link.py): a count
     per wave, nothing about who or when."""

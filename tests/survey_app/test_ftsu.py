@@ -169,7 +169,7 @@ def test_a_shared_concern_reaches_the_guardian_redacted_and_replies_go_both_ways
     walk_to(person, "How we may use your words", {})
     page = person.press("continue", {"consent_quote": "2", "consent_share": "1"})
     assert page.heading.endswith("Sharing with the guardian")
-    assert "arrival time is close to the time you send it" in page.text
+    assert "An urgent concern is sent on its own, within minutes" in page.text
     check = person.press("continue", {"share_unredacted": "2", "urgent": "2"})
     assert check.is_check_page
     confirmation = person.press("submit")
