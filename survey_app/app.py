@@ -33,6 +33,7 @@ from survey_app.open_link import OpenLinkBudget
 from survey_app.outage import outage_handlers
 from survey_app.ratelimit import GuessLimiter, store_for
 from survey_app.respond.controller import RespondentController
+from survey_app.respond.drafting import ResumeController
 from survey_app.security_headers import security_headers_middleware
 from survey_app.staff.controller import AdminController, StaffController
 from survey_app.staff.session import SESSION_STORE, session_store, staff_middleware
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "visit_tokens": VisitTokens(web_case_secret(settings)),
             "spent_visits": SpentVisits(engine),
             "receipt_limiter": GuessLimiter(limits, "receipt", settings.receipt_guesses_per_minute),
+            "draft_limiter": GuessLimiter(limits, "draft", settings.receipt_guesses_per_minute),
             "open_link_budget": budget,
         }
     )
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HealthController,
             WaveApiController,
             # Respondent routes (no session, no cookie): the survey, and /receipt for a guardian's replies.
+            ResumeController,
             RespondentController,
             ReceiptController,
             # Sessions and CSRF apply to staff routes only: respondent routes never set a cookie.

@@ -88,6 +88,8 @@ class Settings:
     header_timeout_seconds: int = 10
     body_timeout_seconds: int = 30
     min_org_headcount: int = MIN_ORG_HEADCOUNT
+    # Days a saved draft keeps before the worker deletes it (survey_app/drafts.py).
+    draft_days: int = 7
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -113,4 +115,5 @@ class Settings:
             header_timeout_seconds=_int("HEADER_TIMEOUT_SECONDS", 10),
             body_timeout_seconds=_int("BODY_TIMEOUT_SECONDS", 30),
             min_org_headcount=_int("MIN_ORG_HEADCOUNT", MIN_ORG_HEADCOUNT),
+            draft_days=_int("DRAFT_DAYS", 7),
         )

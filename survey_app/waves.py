@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from questionnaires import Instrument, load_instrument, parse_instrument
@@ -27,7 +27,7 @@ from survey_app.organisations import (
     rough_headcount,
 )
 from survey_app.sealing import generate_wave_keys
-from survey_app.storage.models import InboxEpoch, Organisation, Wave, random_id
+from survey_app.storage.models import Draft, InboxEpoch, Organisation, Wave, random_id
 
 
 class WaveError(ValueError):
@@ -139,6 +139,8 @@ def close_wave(connection: Connection, slug: str) -> None:
     if result.rowcount == 0:
         wave = find_wave(connection, slug)
         raise WaveError(f"no wave {slug!r}" if wave is None else f"wave {slug!r} is already closed")
+    # A closed wave takes no more answers: drafts saved to finish it later go now (survey_app/drafts.py).
+    connection.execute(delete(Draft).where(Draft.wave_id.in_(select(Wave.id).where(Wave.slug == slug))))
 
 
 def set_eligible_headcount(connection: Connection, slug: str, headcount: int) -> None:

@@ -56,10 +56,13 @@ def worker(context: Context, once: bool) -> None:
         # Urgent concerns every round; the daily drop when due; expiry of closed cases.
         dropped = ftsu_round(context, force=False)
         # Spent visit tokens past their week, or of closed waves (survey_app/spent_visits.py).
+        # Drafts past their week (survey_app/drafts.py).
+        from survey_app.drafts import delete_expired_drafts
         from survey_app.spent_visits import forget_spent_visits
 
         with context.engine().begin() as connection:
             forget_spent_visits(connection)
+            delete_expired_drafts(connection)
         if dropped.urgent_cases or dropped.dropped or dropped.expired:
             logging.getLogger("survey_app.worker").info("FTSU: %s", dropped.describe())
         return reports

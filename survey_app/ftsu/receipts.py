@@ -15,37 +15,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
-import secrets
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from survey_app import word_codes
 from survey_app.sealing import derive_key
 from survey_app.submissions import answers_digest
 
-WORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "receipt-words.txt"
 RECEIPT_WORDS = 7
 LOCATOR_WORDS = 2
-PREFIX = 4
+PREFIX = word_codes.PREFIX
+word_list = word_codes.word_list
 
 
 class ReceiptError(ValueError):
     """The typed words cannot be a receipt; the message says why, for the respondent."""
-
-
-@lru_cache(maxsize=1)
-def word_list() -> tuple[str, ...]:
-    words = tuple(WORDS_FILE.read_text(encoding="utf-8").split())
-    if len(words) != 2048 or len({word[:PREFIX] for word in words}) != len(words):
-        raise RuntimeError(f"{WORDS_FILE} must hold 2048 words, each known by its first {PREFIX} letters")
-    return words
-
-
-@lru_cache(maxsize=1)
-def _by_prefix() -> dict[str, str]:
-    return {word[:PREFIX]: word for word in word_list()}
 
 
 @dataclass(frozen=True)
@@ -73,8 +57,7 @@ class ReceiptHashes:
 
 
 def new_receipt() -> Receipt:
-    words = word_list()
-    return Receipt(tuple(secrets.choice(words) for _ in range(RECEIPT_WORDS)))
+    return Receipt(word_codes.random_words(RECEIPT_WORDS))
 
 
 def visit_receipt(case_secret: bytes, wave_id: str, submission: str, answers: dict[str, Any]) -> Receipt:
@@ -97,22 +80,10 @@ def visit_receipt(case_secret: bytes, wave_id: str, submission: str, answers: di
 
 def parse_receipt(typed: str) -> Receipt:
     """The receipt a respondent typed, forgiving case, spacing, punctuation and word endings."""
-    pieces = [piece for piece in re.split(r"[^a-z]+", typed.lower()) if piece]
-    if not pieces:
-        raise ReceiptError(f"Enter the {RECEIPT_WORDS} words of your receipt")
-    if len(pieces) != RECEIPT_WORDS:
-        raise ReceiptError(
-            f"A receipt has {RECEIPT_WORDS} words; you entered {len(pieces)}. Enter all {RECEIPT_WORDS}, in order"
-        )
-    known = _by_prefix()
-    words = []
-    for piece in pieces:
-        word = known.get(piece[:PREFIX])
-        # A word shorter than four letters must be typed whole ("act" is not "action").
-        if word is None or (len(piece) < PREFIX and piece != word):
-            raise ReceiptError(f"“{piece}” is not one of the words we use in receipts. Check its spelling")
-        words.append(word)
-    return Receipt(tuple(words))
+    try:
+        return Receipt(word_codes.parse_words(typed, RECEIPT_WORDS, "receipt"))
+    except word_codes.WordCodeError as error:
+        raise ReceiptError(str(error)) from None
 
 
 def receipt_key(case_secret: bytes) -> bytes:

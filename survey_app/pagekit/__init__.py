@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+import anyio
+from litestar import Request
 from litestar.response import Template
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
@@ -86,3 +88,11 @@ def problem(kind: str, wave_slug: str | None = None) -> Template:
         status_code=status,
         headers=headers,
     )
+
+
+async def find_open_wave(request: Request[Any, Any, Any], slug: str) -> Any:
+    """The open wave at /s/{slug}, or None (a slug that could never have been opened is not looked up)."""
+    if not SLUG_PATTERN.match(slug):
+        return None
+    # The cache may query the database: keep that off the event loop.
+    return await anyio.to_thread.run_sync(request.app.state.published_waves.get, slug)

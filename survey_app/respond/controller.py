@@ -29,21 +29,17 @@ from survey_app.ftsu.intake import (
     receipt_for,
     web_case_secret,
 )
-from survey_app.organisations import SLUG_PATTERN
 from survey_app.pagekit.errors import refuse_cross_site, respondent_exception_handlers
 from survey_app.respond import pages, quote_check
-from survey_app.respond.flow import ShowCheck, Submit, advance, refuse_sharing
+from survey_app.respond.drafting import forget_draft, save_or_refuse
+from survey_app.respond.flow import SaveDraft, ShowCheck, Submit, advance, refuse_sharing
 from survey_app.respond.form_state import START, START_ACTION, prune_hidden, read_form_state
 from survey_app.spent_visits import SpentVisits
 from survey_app.submissions import VisitTokens
 from survey_app.waves import PublishedWave
 
 
-async def find_open_wave(request: Request[Any, Any, Any], slug: str) -> PublishedWave | None:
-    if not SLUG_PATTERN.match(slug):
-        return None  # could never have been opened; no need to ask the database
-    # The cache may query the database: keep that off the event loop.
-    return await anyio.to_thread.run_sync(request.app.state.published_waves.get, slug)
+find_open_wave = pagekit.find_open_wave
 
 
 async def read_form(request: Request[Any, Any, Any]) -> FormMultiDict:
@@ -110,8 +106,10 @@ class RespondentController(Controller):
         starting = state.step == START and state.action == START_ACTION
         token = _visit_tokens(request).accept(published.id, None if starting else state.submission)
         outcome = quote_check.second_look(published.instrument, form, state) or advance(published.instrument, state)
+        if isinstance(outcome, SaveDraft):
+            return await save_or_refuse(request, published, outcome, token)
         if not isinstance(outcome, Submit):
-            return pages.outcome_page(published, _settings(request), outcome, token)
+            return pages.outcome_page(published, _settings(request), outcome, token, state.drafted)
         settings = _settings(request)
         # Sharing a concern with the guardian needs the case key, for its receipt (survey_app/ftsu).
         case_secret = web_case_secret(settings) if concern_is_shared(published.instrument, outcome.answers) else None
@@ -148,6 +146,9 @@ class RespondentController(Controller):
         if not stored:
             request.app.state.published_waves.forget(wave)
             return pagekit.closed(answers_lost=True)
+        if state.drafted:
+            # Sent: the visit's saved draft is no longer needed (survey_app/drafts.py).
+            await forget_draft(settings, request.app.state.engine, token)
         urgent = receipt is not None and concern_is_urgent(published.instrument, outcome.answers)
         # Words that suggest a risk to life put "Get help now" first on the page, whatever was shared.
         help_first = any(

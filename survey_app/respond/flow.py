@@ -16,6 +16,8 @@ from survey_app.respond.form_state import (
     CHANGE_PREFIX,
     CHECK,
     CONTINUE,
+    SAVE,
+    STAY,
     START_ACTION,
     SUBMIT,
     FormState,
@@ -57,7 +59,15 @@ class Submit:
     answers: dict[str, Any]
 
 
-Outcome = ShowLanding | ShowPage | ShowCheck | Submit
+@dataclass(frozen=True)
+class SaveDraft:
+    """Save the answers so far (unchecked) and the page they were on, to come back to later."""
+
+    step: str
+    raw: RawAnswers
+
+
+Outcome = ShowLanding | ShowPage | ShowCheck | Submit | SaveDraft
 
 
 def is_shown(page: Page, answers: dict[str, Any]) -> bool:
@@ -165,6 +175,10 @@ def advance(instrument: Instrument, state: FormState) -> Outcome:
     """What to show after a POST, given where it came from and which button was pressed."""
     raw = prune_hidden(instrument, state.raw)
     page_ids = {page.id for page in instrument.pages}
+    if state.step in page_ids | {CHECK} and state.action == SAVE:
+        return SaveDraft(state.step, raw)
+    if state.step in page_ids and state.action == STAY:
+        return ShowPage(instrument.page(state.step), raw, return_to_check=state.return_to_check, seen=state.seen)
     if state.step == CHECK:
         return _from_check(instrument, state, raw)
     if state.step in page_ids:

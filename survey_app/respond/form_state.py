@@ -28,6 +28,8 @@ SEEN_FIELD = "_seen"
 # The visit's token, issued by the server at Start (survey_app/submissions.py): the same answers sent
 # twice are kept once.
 SUBMISSION_FIELD = "_submission"
+# Set once the visit has saved a draft (survey_app/drafts.py), so that submitting deletes it.
+DRAFTED_FIELD = "_drafted"
 
 # Where a form was posted from: the landing page, a page id, or the check-your-answers page.
 START = "start"
@@ -38,6 +40,9 @@ START_ACTION = "start"
 CONTINUE = "continue"
 BACK = "back"
 SUBMIT = "submit"
+# "Save and come back later", and "Continue now" on the page that shows the resume code.
+SAVE = "save"
+STAY = "stay"
 CHANGE_PREFIX = "change:"
 
 # A code is a short run of ASCII digits: int() would also accept "١" or "1_000".
@@ -71,6 +76,8 @@ class FormState:
     # The visit token as the form carried it, unchecked: the controller keeps it only if the server
     # issued it for this wave (survey_app/submissions.VisitTokens.accept), else issues a new one.
     submission: str = ""
+    # The visit has a saved draft (survey_app/drafts.py).
+    drafted: bool = False
 
 
 def _strings(values: Iterable[Any]) -> list[str]:
@@ -106,6 +113,7 @@ def read_form_state(instrument: Instrument, form: FormValues) -> FormState:
         return_to_check=_first(form, RETURN_FIELD) == CHECK,
         seen=frozenset(_first(form, SEEN_FIELD).split()),
         submission=_first(form, SUBMISSION_FIELD),
+        drafted=_first(form, DRAFTED_FIELD) == "1",
     )
 
 

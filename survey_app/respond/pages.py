@@ -24,6 +24,7 @@ from survey_app.respond.flow import (
 from survey_app.respond import quote_check
 from survey_app.respond.form_state import (
     ACTION_FIELD,
+    RawAnswers,
     CHANGE_PREFIX,
     CHECK,
     RETURN_FIELD,
@@ -31,6 +32,7 @@ from survey_app.respond.form_state import (
     START,
     STEP_FIELD,
     SUBMISSION_FIELD,
+    DRAFTED_FIELD,
     hidden_fields,
 )
 from survey_app.respond.views import (
@@ -57,9 +59,11 @@ def _common(wave: PublishedWave | None) -> dict[str, Any]:
     }
 
 
-def _carried(hidden: list[tuple[str, str]], submission: str | None) -> list[tuple[str, str]]:
-    """Hidden fields of a respondent form: the answers, then the visit's token (none before Start, which issues it)."""
-    return [*hidden, (SUBMISSION_FIELD, submission)] if submission else hidden
+def _carried(hidden: list[tuple[str, str]], submission: str | None, drafted: bool = False) -> list[tuple[str, str]]:
+    """Hidden fields of a respondent form: the answers, then the visit's token (none before Start, which
+    issues it), and whether the visit has a saved draft (which submitting deletes)."""
+    carried = [*hidden, (SUBMISSION_FIELD, submission)] if submission else list(hidden)
+    return [*carried, (DRAFTED_FIELD, "1")] if drafted else carried
 
 
 def landing(
@@ -67,6 +71,7 @@ def landing(
     settings: Settings,
     raw: dict[str, tuple[str, ...]] | None = None,
     submission: str | None = None,
+    drafted: bool = False,
 ) -> Template:
     instrument = wave.instrument
     return Template(
@@ -79,7 +84,7 @@ def landing(
             "has_required": any(question.required for question in instrument.questions.values()),
             "has_free_text": bool(instrument.free_text_questions()),
             "step": START,
-            "hidden": _carried(hidden_fields(raw or {}), submission),
+            "hidden": _carried(hidden_fields(raw or {}), submission, drafted),
         },
         status_code=HTTP_200_OK,
     )
@@ -103,7 +108,7 @@ def privacy(wave: PublishedWave, settings: Settings) -> Template:
     )
 
 
-def question_page(wave: PublishedWave, shown: ShowPage, submission: str | None = None) -> Template:
+def question_page(wave: PublishedWave, shown: ShowPage, submission: str | None = None, drafted: bool = False) -> Template:
     instrument = wave.instrument
     page_question_ids = {question.id for question in shown_questions(instrument, shown.page, shown.raw)}
     # On the consent page the respondent checks the quote, and may edit the answers it comes from there.
@@ -123,7 +128,7 @@ def question_page(wave: PublishedWave, shown: ShowPage, submission: str | None =
             "step": shown.page.id,
             "return_to_check": shown.return_to_check,
             "seen": " ".join(sorted(shown.seen)),
-            "hidden": _carried(hidden_fields(shown.raw, exclude=edited_here), submission),
+            "hidden": _carried(hidden_fields(shown.raw, exclude=edited_here), submission, drafted),
             "quote_checks": checks,
             "quote_fields": {
                 "remove": quote_check.REMOVE_FIELD,
@@ -136,7 +141,11 @@ def question_page(wave: PublishedWave, shown: ShowPage, submission: str | None =
 
 
 def check_answers(
-    wave: PublishedWave, shown: ShowCheck, submission: str | None = None, retry_after: int | None = None
+    wave: PublishedWave,
+    shown: ShowCheck,
+    submission: str | None = None,
+    retry_after: int | None = None,
+    drafted: bool = False,
 ) -> Template:
     """Check your answers; with `retry_after`, the wave is over its open-link budget: 429, answers kept."""
     instrument = wave.instrument
@@ -150,21 +159,23 @@ def check_answers(
             "error": shown.error,
             "has_errors": shown.error is not None,
             "step": CHECK,
-            "hidden": _carried(hidden_fields(shown.raw), submission),
+            "hidden": _carried(hidden_fields(shown.raw), submission, drafted),
         },
         status_code=HTTP_200_OK if retry_after is None else HTTP_429_TOO_MANY_REQUESTS,
         headers={"Retry-After": str(retry_after)} if retry_after is not None else None,
     )
 
 
-def outcome_page(wave: PublishedWave, settings: Settings, outcome: Outcome, submission: str | None = None) -> Template:
-    """The page for anything but a submission (which the controller stores first)."""
+def outcome_page(
+    wave: PublishedWave, settings: Settings, outcome: Outcome, submission: str | None = None, drafted: bool = False
+) -> Template:
+    """The page for anything but a submission or a save (which the controller stores first)."""
     if isinstance(outcome, ShowPage):
-        return question_page(wave, outcome, submission)
+        return question_page(wave, outcome, submission, drafted)
     if isinstance(outcome, ShowCheck):
-        return check_answers(wave, outcome, submission)
+        return check_answers(wave, outcome, submission, drafted=drafted)
     if isinstance(outcome, ShowLanding):
-        return landing(wave, settings, outcome.raw, submission)
+        return landing(wave, settings, outcome.raw, submission, drafted)
     raise TypeError(f"no page for {type(outcome).__name__}")
 
 
@@ -194,4 +205,35 @@ def confirmation(
             "reply_days": settings.ftsu_reply_days,
         },
         status_code=HTTP_200_OK,
+    )
+
+
+def saved(
+    wave: PublishedWave, settings: Settings, code: str, step: str, raw: RawAnswers, submission: str
+) -> Template:
+    """The resume code, shown once; "Continue now" carries the answers back to the page they were on."""
+    return Template(
+        template_name="respond/saved.html",
+        context={
+            **_common(wave),
+            "instrument": wave.instrument,
+            "code": code,
+            "draft_days": settings.draft_days,
+            "step": step,
+            "hidden": _carried(hidden_fields(raw), submission, drafted=True),
+        },
+        status_code=HTTP_200_OK,
+    )
+
+
+def resume_form(
+    wave: PublishedWave, error: str | None = None, typed: str = "", status_code: int = HTTP_200_OK,
+    retry_after: int | None = None,
+) -> Template:
+    """Where a respondent types their resume code (GET, or after a wrong code)."""
+    return Template(
+        template_name="respond/resume.html",
+        context={**_common(wave), "instrument": wave.instrument, "error": error, "has_errors": bool(error), "typed": typed},
+        status_code=status_code,
+        headers={"Retry-After": str(retry_after)} if retry_after else None,
     )

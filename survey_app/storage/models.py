@@ -122,6 +122,20 @@ class SpentVisit(SQLModel, table=True):
     expires_week: dt.date
 
 
+class Draft(SQLModel, table=True):
+    """A respondent's saved answers, sealed under a key only their resume code gives (survey_app/drafts.py).
+    No date finer than the week after which the worker deletes it."""
+
+    __tablename__ = "draft"
+    __table_args__ = RESPONDENT_TABLE_ARGS
+    locator_hash: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+    wave_id: str = Field(foreign_key="wave.id", index=True, max_length=32)
+    salt: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    visit_tag: bytes = Field(sa_column=Column(LargeBinary, nullable=False, index=True))
+    expires_week: dt.date
+
+
 class OpenLinkRefusal(SQLModel, table=True):
     """How many submissions an open wave refused over its budget (survey_app/open_link.py): a count
     per wave, nothing about who or when."""
