@@ -1,8 +1,18 @@
-"""Staff accounts: argon2 passwords, lock-out after repeated failures, organisation scope."""
+"""Staff accounts: argon2 passwords, organisation scope, and sign-in that no one can lock.
+
+Wrong attempts slow an account down; nothing locks it. Each attempt first takes a place with the
+staff GuessLimiter (survey_app/ratelimit.py: atomic, in Redis when REDIS_URL is set), keyed by a hash
+of the email typed, so three free tries, then waits of 2, 4 ... 64 seconds; an attempt while waiting
+is refused without looking at the password. Unknown emails, wrong passwords and waiting attempts all
+run exactly one argon2 verification and get the same answer, so neither the page nor its timing says
+which happened. At the cap an attacker gets at most 86,400 / 64 = 1,350 guesses a day per account
+(argon2id, ~50-150 ms each here), against a password of at least 12 characters and, for guardians and
+administrators, a second factor.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
@@ -12,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, delete, insert, select, update
 
 from survey_app.organisations import find_organisation
+from survey_app.ratelimit import GuessLimiter
 from survey_app.storage.models import (
     Account,
     AccountOrganisation,
@@ -21,8 +32,6 @@ from survey_app.storage.models import (
 
 ROLES = ("edi", "ftsu", "admin")
 ROLE_NAMES = {"edi": "EDI lead", "ftsu": "Freedom to Speak Up guardian", "admin": "Administrator"}
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 15
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 _hasher = PasswordHasher()
@@ -44,10 +53,6 @@ class StaffMember:
     @property
     def role_name(self) -> str:
         return ROLE_NAMES[self.role]
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def add_account(connection: Connection, email: str, role: str, organisation_slugs: list[str], password: str | None = None) -> str:
@@ -85,11 +90,35 @@ def set_password(connection: Connection, email: str, password: str | None = None
     result = connection.execute(
         update(Account)
         .where(Account.email == email.strip().lower())
-        .values(password_hash=_hasher.hash(password), failed_logins=0, locked_until=None)
+        # A new password ends every session of the account (survey_app/staff/session.py).
+        .values(password_hash=_hasher.hash(password), session_epoch=Account.session_epoch + 1)
     )
     if result.rowcount == 0:
         raise AccountError(f"no account for {email}")
     return password
+
+
+def end_sessions(connection: Connection, account_id: str) -> None:
+    """Every session of the account stops working: "sign out everywhere", a new second factor."""
+    connection.execute(update(Account).where(Account.id == account_id).values(session_epoch=Account.session_epoch + 1))
+
+
+def disable_account(connection: Connection, email: str) -> None:
+    """The account can no longer sign in, and its sessions end now."""
+    result = connection.execute(
+        update(Account)
+        .where(Account.email == email.strip().lower())
+        .values(active=False, session_epoch=Account.session_epoch + 1)
+    )
+    if result.rowcount == 0:
+        raise AccountError(f"no account for {email}")
+
+
+def session_epoch(connection: Connection, account_id: str) -> int | None:
+    """The account's session epoch, or None if it is not active."""
+    return connection.execute(
+        select(Account.session_epoch).where(Account.id == account_id, Account.active.is_(True))
+    ).scalar()
 
 
 def staff_member(connection: Connection, account_id: str) -> StaffMember | None:
@@ -105,41 +134,46 @@ def staff_member(connection: Connection, account_id: str) -> StaffMember | None:
 
 
 class LoginRefused(Exception):
-    """Wrong email or password, or the account is locked; the message never says which."""
+    """Wrong email or password, or the account must wait; the page never says which (`waiting` is
+    for the audit log only)."""
+
+    def __init__(self, waiting: bool = False) -> None:
+        super().__init__("sign-in refused")
+        self.waiting = waiting
 
 
-def verify_login(connection: Connection, email: str, password: str) -> StaffMember:
+def limiter_key(email: str) -> str:
+    """What the sign-in limiter counts under: a hash of the email as typed (normalised), so unknown
+    emails wait exactly like real ones."""
+    return hashlib.sha256(b"staff sign-in\x00" + email.strip().lower().encode()).hexdigest()
+
+
+def verify_login(connection: Connection, email: str, password: str, limiter: GuessLimiter) -> StaffMember:
+    """The member whose password this is, or LoginRefused: one argon2 verification whatever happens."""
     row = connection.execute(
-        select(Account).where(Account.email == email.strip().lower(), Account.active.is_(True))
+        select(Account.id, Account.password_hash).where(Account.email == email.strip().lower(), Account.active.is_(True))
     ).first()
-    if row is None:
+    key = limiter_key(email)
+    decision = limiter.attempt(key)
+    if row is None or not decision.allowed:
         try:
             _hasher.verify(_DUMMY_HASH, password)
         except VerificationError:
             pass
-        raise LoginRefused()
-    locked_until = row.locked_until
-    if locked_until is not None and locked_until.tzinfo is None:
-        locked_until = locked_until.replace(tzinfo=dt.UTC)
-    if locked_until is not None and locked_until > _now():
-        raise LoginRefused()
+        raise LoginRefused(waiting=not decision.allowed)
     try:
         _hasher.verify(row.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
-        failed = row.failed_logins + 1
-        connection.execute(
-            update(Account)
-            .where(Account.id == row.id)
-            .values(
-                failed_logins=0 if failed >= MAX_FAILED_LOGINS else failed,
-                locked_until=_now() + dt.timedelta(minutes=LOCK_MINUTES) if failed >= MAX_FAILED_LOGINS else None,
-            )
-        )
         raise LoginRefused() from None
-    connection.execute(update(Account).where(Account.id == row.id).values(failed_logins=0, locked_until=None))
+    limiter.succeeded(key)
     member = staff_member(connection, row.id)
     assert member is not None
     return member
+
+
+def account_id_for(connection: Connection, email: str) -> str | None:
+    """An existing account's id (for the audit log of a refused sign-in), else None."""
+    return connection.execute(select(Account.id).where(Account.email == email.strip().lower())).scalar()
 
 
 def organisation_names(connection: Connection, member: StaffMember) -> list[tuple[str, str]]:

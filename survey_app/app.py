@@ -36,6 +36,7 @@ from survey_app.respond.controller import RespondentController
 from survey_app.respond.drafting import ResumeController
 from survey_app.security_headers import security_headers_middleware
 from survey_app.staff.controller import AdminController, StaffController
+from survey_app.staff.refusals import audit_refusals_middleware
 from survey_app.staff.session import SESSION_STORE, session_store, staff_middleware
 from survey_app.storage.database import engine_for
 from survey_app.spent_visits import SpentVisits
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "spent_visits": SpentVisits(engine),
             "receipt_limiter": GuessLimiter(limits, "receipt", settings.receipt_guesses_per_minute),
             "draft_limiter": GuessLimiter(limits, "draft", settings.receipt_guesses_per_minute),
+            "staff_limiter": GuessLimiter(limits, "staff", settings.receipt_guesses_per_minute),
             "open_link_budget": budget,
         }
     )
@@ -94,7 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RespondentController,
             ReceiptController,
             # Sessions and CSRF apply to staff routes only: respondent routes never set a cookie.
-            Router(path="/", route_handlers=[StaffController, AdminController, EdiController, IndicatorApiController, GuardianController, GuardianApiController], middleware=staff_middleware(settings)),
+            Router(path="/", route_handlers=[StaffController, AdminController, EdiController, IndicatorApiController, GuardianController, GuardianApiController], middleware=[*staff_middleware(settings), audit_refusals_middleware]),
             create_static_files_router(path="/static", directories=[STATIC], name="static"),
         ],
         state=state,

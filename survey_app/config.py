@@ -88,6 +88,11 @@ class Settings:
     header_timeout_seconds: int = 10
     body_timeout_seconds: int = 30
     min_org_headcount: int = MIN_ORG_HEADCOUNT
+    # Staff sessions end after this many minutes without a request (and 8 hours after sign-in whatever).
+    staff_idle_minutes: int = 30
+    # "required": every staff role needs the second factor; otherwise EDI leads choose (guardians and
+    # administrators always need it).
+    staff_mfa: str = "optional"
     # Days a saved draft keeps before the worker deletes it (survey_app/drafts.py).
     draft_days: int = 7
 
@@ -116,4 +121,6 @@ class Settings:
             body_timeout_seconds=_int("BODY_TIMEOUT_SECONDS", 30),
             min_org_headcount=_int("MIN_ORG_HEADCOUNT", MIN_ORG_HEADCOUNT),
             draft_days=_int("DRAFT_DAYS", 7),
+            staff_idle_minutes=_int("STAFF_IDLE_MINUTES", 30),
+            staff_mfa=os.environ.get("STAFF_MFA", "optional").strip().lower(),
         )

@@ -13,6 +13,9 @@ HEADERS = {
 }
 
 
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def security_headers_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -25,6 +28,11 @@ def security_headers_middleware(app: ASGIApp) -> ASGIApp:
                 for name, value in HEADERS.items():
                     # Cookies are for staff routes only; a respondent route must never set one.
                     headers[name] = value
+                # Behind https, browsers must never use plain http here again (no cookie planted on a
+                # first plain-http visit); the proxy should send it too (deploy/OPERATIONS.md).
+                settings = getattr(getattr(scope.get("app"), "state", None), "settings", None)
+                if settings is not None and settings.public_base_url.startswith("https://"):
+                    headers["Strict-Transport-Security"] = HSTS
             await send(message)
 
         await app(scope, receive, send_with_headers)

@@ -23,7 +23,7 @@ def _cli_commands(group: click.Group, prefix: str = "") -> set[str]:
 
 def test_every_command_is_documented_and_every_documented_command_exists() -> None:
     readme = (ROOT / "README.md").read_text()
-    documented = set(re.findall(r"^\| `survey-app ([a-z ]+?)` \|", readme, flags=re.MULTILINE))
+    documented = set(re.findall(r"^\| `survey-app ([a-z -]+?)` \|", readme, flags=re.MULTILINE))
     assert documented == _cli_commands(main)
 
 

@@ -125,13 +125,14 @@ class IndicatorApiController(Controller):
     @get(
         "/{wave:str}/themes",
         sync_to_thread=True,
+        opt={"roles": ("edi",)},
         summary="Themes of a wave's released testimonies",
         description=(
             "The themes the latest release found in the wave's released testimonies (redacted before "
             "they were read): per theme its label, kind (found or guided), count, key phrases, counts "
             "by ethnic heading and way of working, and up to three redacted quotes from people who "
             'agreed to be quoted. A theme under MIN_CELL testimonies has `"withheld": true` and only '
-            "its label; a withheld group has null figures. EDI leads and administrators of the wave's "
+            "its label; a withheld group has null figures. EDI leads of the wave's "
             "organisation only; each call is audited."
         ),
         responses={

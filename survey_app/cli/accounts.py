@@ -51,3 +51,36 @@ def user_password(context: Context, email: str) -> None:
     except AccountError as error:
         fail(str(error))
     click.echo(f"new password for {email.lower()}, shown once: {password}")
+
+
+@user.command("disable")
+@click.option("--email", required=True)
+@click.pass_obj
+def user_disable(context: Context, email: str) -> None:
+    """End an account: it can no longer sign in, and every session it has ends now."""
+    from survey_app.accounts import AccountError, disable_account
+    from survey_app.audit import record_audit
+
+    try:
+        with context.engine.begin() as connection:
+            disable_account(connection, email)
+            record_audit(connection, "cli", "user.disable", email=email.lower())
+    except AccountError as error:
+        fail(str(error))
+    click.echo(f"disabled {email.lower()}; its sessions have ended")
+
+
+@user.command("reset-mfa")
+@click.option("--email", required=True)
+@click.pass_obj
+def user_reset_mfa(context: Context, email: str) -> None:
+    """Remove an account's second factor (a lost phone and lost recovery codes): it sets one up again
+    at its next sign-in. Its sessions end now."""
+    from survey_app.audit import record_audit
+    from survey_app.staff import mfa
+
+    with context.engine.begin() as connection:
+        if not mfa.reset(connection, email):
+            fail(f"no account for {email}")
+        record_audit(connection, "cli", "user.reset_mfa", email=email.lower())
+    click.echo(f"second factor of {email.lower()} removed; they set up a new one when they next sign in; sessions ended")

@@ -99,6 +99,11 @@ class DemoReport:
         for email, password in self.accounts.items():
             shown = f"password {password} (shown once)" if password else "existing account ('survey-app user password' resets it)"
             lines.append(f"  staff sign-in at /staff/login: {email:<28} {shown}")
+        lines.append(
+            "  the guardian and the administrator also need an authenticator app (Microsoft Authenticator, Google "
+            "Authenticator or any TOTP app): at first sign-in they scan the QR code shown, enter its 6-digit code, "
+            "and keep the 10 recovery codes ('survey-app user reset-mfa --email ...' starts again)"
+        )
         lines.append("run 'survey-app mix' to move them from the inbox into sealed parts")
         return "\n".join(lines)
 

@@ -33,6 +33,8 @@ from survey_app.wave_names import WaveName, wave_name
 from survey_app.waves import WaveSummary, wave_instrument
 
 EDI_ROLES = ("edi", "admin")
+# Themes carry redacted quotes and key phrases: free text, which administrators never see (DESIGN.md).
+QUOTE_ROLES = ("edi",)
 NO_RELEASE = "no release yet"
 
 
@@ -150,7 +152,7 @@ class EdiController(Controller):
             },
         )
 
-    @get("/waves/{wave:str}/themes", sync_to_thread=True)
+    @get("/waves/{wave:str}/themes", sync_to_thread=True, opt={"roles": QUOTE_ROLES})
     def themes(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Template:
         """Themes of the wave's released testimonies, as the release job stored them (sealed)."""
         summary = wave_for(request, wave)
@@ -174,12 +176,12 @@ class EdiController(Controller):
             },
         )
 
-    @get("/waves/{wave:str}/themes.csv", sync_to_thread=True)
+    @get("/waves/{wave:str}/themes.csv", sync_to_thread=True, opt={"roles": QUOTE_ROLES})
     def themes_csv(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Response[bytes]:
         """The themes (counts, shares by group, key phrases, quotes) as CSV, cells escaped."""
         return self._themes_export(request, wave, "csv")
 
-    @get("/waves/{wave:str}/themes.xlsx", sync_to_thread=True)
+    @get("/waves/{wave:str}/themes.xlsx", sync_to_thread=True, opt={"roles": QUOTE_ROLES})
     def themes_xlsx(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Response[bytes]:
         """The themes as XLSX, escaped like CSV."""
         return self._themes_export(request, wave, "xlsx")

@@ -251,9 +251,15 @@ class Account(SQLModel, table=True):
     email: str = Field(unique=True, max_length=254)
     role: str = Field(max_length=16)
     password_hash: str = Field(max_length=200)
-    failed_logins: int = 0
-    locked_until: dt.datetime | None = None
     active: bool = True
+    # Raised whenever the password or second factor changes, the account is disabled, or its holder
+    # signs out everywhere: every session carries the value it was made with (survey_app/staff/session.py).
+    session_epoch: int = 0
+    # TOTP secret, sealed under a key derived from the case secret (survey_app/staff/mfa.py); the last
+    # time step accepted (a code is never accepted twice); argon2 hashes of unused recovery codes (JSON).
+    mfa_secret: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    mfa_last_step: int | None = None
+    recovery_codes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class AccountOrganisation(SQLModel, table=True):

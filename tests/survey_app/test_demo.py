@@ -245,6 +245,7 @@ def test_demo_is_in_the_audit_log(settings: Settings, cli_env: dict[str, str]) -
 def test_demo_makes_one_staff_account_per_role_in_the_demo_organisations_only(settings: Settings, cli_env: dict) -> None:
     from survey_app.accounts import verify_login
     from survey_app.keys import WaveKeyStore
+    from survey_app.ratelimit import GuessLimiter, MemoryStore
     from survey_app.storage.database import engine_for
 
     engine = engine_for(settings.database_url)
@@ -252,8 +253,10 @@ def test_demo_makes_one_staff_account_per_role_in_the_demo_organisations_only(se
     assert set(first.accounts) == {"edi-lead@demo.example", "guardian@demo.example", "admin@demo.example"}
     assert all(first.accounts.values())
     assert "password" in first.describe()
+    assert "authenticator app" in first.describe() and "recovery codes" in first.describe()
     with engine.begin() as connection:
-        member = verify_login(connection, "edi-lead@demo.example", first.accounts["edi-lead@demo.example"])
+        limiter = GuessLimiter(MemoryStore(), "staff")
+        member = verify_login(connection, "edi-lead@demo.example", first.accounts["edi-lead@demo.example"], limiter)
         assert member.role == "edi" and len(member.organisation_ids) == 2
     second = run_demo(engine, WaveKeyStore(settings.key_file), 0, "http://127.0.0.1:8000")
     assert set(second.accounts.values()) == {None}
