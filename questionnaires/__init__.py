@@ -4,7 +4,7 @@ Instruments are YAML files in `instruments/` (format in SCHEMA.md). This package
 of ours, so the web app, the analysis and the tests all read instruments the same way.
 """
 
-from questionnaires.answers import AnswerErrors, validate_answers
+from questionnaires.answers import AnswerErrors, strip_bidi_controls, validate_answers
 from questionnaires.instrument import (
     Condition,
     Hierarchy,
@@ -34,5 +34,6 @@ __all__ = [
     "load_all",
     "load_instrument",
     "parse_instrument",
+    "strip_bidi_controls",
     "validate_answers",
 ]

@@ -9,6 +9,15 @@ from questionnaires.instrument import Instrument, Question
 
 AnswerErrors = dict[str, str]
 
+# Bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069): invisible,
+# they reorder what a reader sees, so a quote could be made to say something else on the page.
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def strip_bidi_controls(text: str) -> str:
+    """Free text as stored and shown: without the invisible characters that reorder it."""
+    return text.translate(BIDI_CONTROLS)
+
 
 def _is_code(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
@@ -19,7 +28,7 @@ def _check_value(question: Question, value: Any) -> tuple[Any, str | None]:
     if question.type == "text":
         if not isinstance(value, str):
             return None, "Answer with text"
-        value = value.strip()
+        value = strip_bidi_controls(value).strip()
         if not value:
             return None, None
         if len(value) > question.max_length:

@@ -8,7 +8,12 @@ The file is CSV (comma-separated, UTF-8; Excel's "CSV UTF-8" with its byte-order
   ticked (`2`; `02` means the same), a blank cell means "not answered";
 - a multiple-choice cell holds its codes separated by semicolons (`1;6`);
 - a free-text cell holds the text as written;
-- completely blank rows are skipped; spaces around a cell are ignored.
+- completely blank rows are skipped; spaces around a cell are ignored;
+- a line break inside a cell must be inside double quotes, as spreadsheets write it: a lone carriage
+  return or line feed outside quotes (a stray one in a CRLF file split one row in two) is refused with
+  its line, so a row never becomes two responses;
+- a file whose content was already imported into the wave is refused unless `--again`: the wave keeps a
+  keyed hash of each imported file's content (HMAC under a key derived from the case key), no name, no date.
 
 Every row is checked against the wave's instrument (codes, routing, required questions, lengths)
 before anything is stored. If any row is wrong, nothing of the file is stored and the error lists
@@ -19,16 +24,21 @@ transaction, through the same inbox and mixer as web responses.
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert, select
 
-from questionnaires import Instrument, Question, validate_answers
+from questionnaires import Instrument, Question, strip_bidi_controls, validate_answers
 from survey_app.audit import record_audit
 from survey_app.inbox import submit_response
+from survey_app.sealing import derive_key
+from survey_app.storage.models import ImportedFile
 from survey_app.waves import find_published_wave, find_wave
 
 MULTIPLE_CODE_SEPARATOR = ";"
@@ -64,11 +74,14 @@ class ImportReport:
     rows_imported: int
     blank_rows_skipped: int
 
+    @property
+    def rows_read(self) -> int:
+        return self.rows_imported + self.blank_rows_skipped
+
     def describe(self) -> str:
-        skipped = f" ({self.blank_rows_skipped} blank rows skipped)" if self.blank_rows_skipped else ""
         return (
-            f"imported {self.rows_imported} responses from {self.file} into {self.wave}{skipped}; "
-            "they wait in the inbox for the mixer"
+            f"{self.file}: read {self.rows_read} rows after the header; stored {self.rows_imported} responses "
+            f"in {self.wave}; skipped {self.blank_rows_skipped} blank rows. They wait in the inbox for the mixer"
         )
 
 
@@ -78,13 +91,52 @@ class ReturnRow:
     answers: dict[str, Any]
 
 
-def _read_rows(path: Path) -> list[list[str]]:
+def stray_line_breaks(text: str) -> list[int]:
+    """Lines (1-based) on which a line break outside quotes differs from the file's own line ending:
+    a lone CR in a CRLF or LF file, or a lone LF in a CRLF file. Each would split one row into two."""
+    ending: str | None = None
+    quoted = False
+    line = 1
+    stray: list[int] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == '"':
+            quoted = not quoted  # a doubled quote inside quotes toggles twice: no change
+        elif char in "\r\n":
+            found = "\r\n" if text.startswith("\r\n", i) else char
+            if not quoted:
+                if ending is None:
+                    ending = found
+                elif found != ending:
+                    stray.append(line)
+            i += len(found)
+            line += 1
+            continue
+        i += 1
+    return stray
+
+
+def _read_text(path: Path) -> str:
     try:
-        # utf-8-sig drops the byte-order mark Excel writes; newline="" lets csv handle line breaks in cells.
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return [[cell.strip() for cell in row] for row in csv.reader(handle)]
+        # utf-8-sig drops the byte-order mark Excel writes.
+        return path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportError_(f"{path.name} is not UTF-8 text: save it from the spreadsheet as 'CSV UTF-8'") from None
+
+
+def _read_rows(path: Path, text: str) -> list[list[str]]:
+    stray = stray_line_breaks(text)
+    if stray:
+        shown = ", ".join(map(str, stray[:MOST_PROBLEMS_LISTED]))
+        raise ImportError_(
+            f"{path.name}: nothing was imported, because a line break outside quotes on line(s) {shown} would "
+            "split a row in two (a stray carriage return or line feed). Remove it, or put the cell in double quotes.",
+            [RowProblem(line, None, "line break outside quotes") for line in stray],
+        )
+    try:
+        # newline="" semantics: csv handles the line breaks, including those inside quoted cells.
+        return [[strip_bidi_controls(cell).strip() for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as error:
         raise ImportError_(f"{path.name} is not a readable CSV file: {error}") from None
 
@@ -165,12 +217,12 @@ def _check_row(
     return clean, problems
 
 
-def read_returns(path: Path, instrument: Instrument) -> tuple[list[ReturnRow], int]:
+def read_returns(path: Path, instrument: Instrument, text: str | None = None) -> tuple[list[ReturnRow], int]:
     """Every non-blank row of the file as checked answers, and how many blank rows were skipped.
 
     Raises ImportError_ listing every problem if any row (or the header) is wrong.
     """
-    rows = _read_rows(path)
+    rows = _read_rows(path, _read_text(path) if text is None else text)
     if not rows or not any(rows[0]):
         raise ImportError_(f"{path.name} is empty: the first line must name the questions, one column each")
     # Question ids are lowercase; a spreadsheet user may well have typed Q14A.
@@ -210,10 +262,17 @@ def _refusal(path: Path, problems: list[RowProblem]) -> str:
     )
 
 
-def import_csv(engine: Engine, wave_slug: str, path: Path) -> ImportReport:
+def fingerprint(case_secret: bytes, wave_id: str, content: bytes) -> bytes:
+    """What the wave keeps of an imported file: a keyed hash of its content, nothing else."""
+    key = derive_key(case_secret, "survey_app import fingerprint")
+    return hmac.new(key, wave_id.encode() + b"\x00" + content, hashlib.sha256).digest()
+
+
+def import_csv(engine: Engine, wave_slug: str, path: Path, case_secret: bytes, again: bool = False) -> ImportReport:
     """Import paper returns from a CSV file into an open wave opened with --allow-import.
 
-    All or nothing: every row is checked first, then all are stored in one transaction.
+    All or nothing: every row is checked first, then all are stored in one transaction. A file whose
+    content this wave has already imported is refused unless `again`.
     """
     with engine.connect() as connection:
         wave = find_wave(connection, wave_slug)
@@ -227,8 +286,20 @@ def import_csv(engine: Engine, wave_slug: str, path: Path) -> ImportReport:
             f"wave {wave_slug!r} was not opened with --allow-import, so it takes no imported returns; "
             "open a wave with 'survey-app wave open ... --allow-import' for paper returns"
         )
-    returns, blank = read_returns(path, published.instrument)
+    content = path.read_bytes()
+    returns, blank = read_returns(path, published.instrument, _read_text(path))
+    seen = fingerprint(case_secret, wave.id, content)
     with engine.begin() as connection:
+        already = connection.execute(
+            select(ImportedFile.fingerprint).where(ImportedFile.wave_id == wave.id, ImportedFile.fingerprint == seen)
+        ).first()
+        if already is not None and not again:
+            raise ImportError_(
+                f"{path.name}: this wave has already imported a file with exactly this content, so nothing was "
+                "imported again. If these are really new returns, run the import again with --again"
+            )
+        if already is None:
+            connection.execute(insert(ImportedFile).values(wave_id=wave.id, fingerprint=seen))
         for row in returns:
             if not submit_response(connection, published, row.answers):
                 # Raising rolls back every row already submitted: all or nothing.

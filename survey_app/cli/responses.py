@@ -87,17 +87,18 @@ def demo(context: Context, responses: int, output_format: str) -> None:
 @main.command("import")
 @click.option("--wave", "slug", required=True)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--again", is_flag=True, help="Import a file whose content this wave has imported before.")
 @format_option
 @click.pass_obj
-def import_command(context: Context, slug: str, file: Path, output_format: str) -> None:
+def import_command(context: Context, slug: str, file: Path, again: bool, output_format: str) -> None:
     """Import paper returns (CSV: a column per question id, option codes, blank = not answered)."""
     from survey_app.importer import ImportError_, import_csv
 
     try:
-        report = import_csv(context.engine, slug, file)
+        report = import_csv(context.engine, slug, file, context.case_secret(), again=again)
     except ImportError_ as error:
         fail(str(error))
-    emit(output_format, dataclasses.asdict(report), report.describe)
+    emit(output_format, {**dataclasses.asdict(report), "rows_read": report.rows_read}, report.describe)
 
 
 def release_waves(context: Context, slug: str | None, scheduled: bool = False) -> list[dict[str, Any]]:

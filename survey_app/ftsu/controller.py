@@ -27,6 +27,7 @@ from survey_app.config import Settings
 from survey_app.ftsu import cases as ftsu_cases
 from survey_app.ftsu.intake import web_case_secret
 from survey_app.staff.access import current_member, requires_staff, wave_for
+from survey_app.pagekit import normalise_text
 from survey_app.staff.controller import STAFF_EXCEPTION_HANDLERS
 from survey_app.storage.models import Account, Organisation, Wave
 from survey_app.waves import wave_instrument
@@ -271,7 +272,7 @@ class GuardianController(Controller):
 
 
 def _text(form: Any, name: str) -> str:
-    text = str(form.get(name, "")).replace("\r\n", "\n").strip()
+    text = normalise_text(str(form.get(name, ""))).strip()
     if not text or len(text) > NOTE_LIMIT:
         raise ValueError(name)
     return text

@@ -21,6 +21,7 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
+from questionnaires import strip_bidi_controls
 from survey_app.organisations import SLUG_PATTERN
 from survey_app.outage import RETRY_AFTER_SECONDS
 
@@ -53,8 +54,9 @@ def base_context(wave: WaveLike | None) -> dict[str, Any]:
 
 
 def normalise_text(value: str) -> str:
-    # Browsers send line breaks as CRLF; the character count shown counts them as one.
-    return value.replace("\r\n", "\n").replace("\r", "\n")
+    # Browsers send line breaks as CRLF; the character count shown counts them as one. Bidirectional
+    # controls, which could make a quote read differently on screen, never get in.
+    return strip_bidi_controls(value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def closed(answers_lost: bool = False) -> Template:

@@ -136,6 +136,15 @@ class Draft(SQLModel, table=True):
     expires_week: dt.date
 
 
+class ImportedFile(SQLModel, table=True):
+    """A keyed hash of each file imported into a wave (survey_app/importer.py), so the same file is not
+    imported twice by mistake: no name, no date."""
+
+    __tablename__ = "imported_file"
+    wave_id: str = Field(foreign_key="wave.id", primary_key=True, max_length=32)
+    fingerprint: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+
+
 class OpenLinkRefusal(SQLModel, table=True):
     """How many submissions an open wave refused over its budget (survey_app/open_link.py): a count
     per wave, nothing about who or when."""

@@ -65,3 +65,12 @@ def test_every_required_question_says_which_question_is_blank() -> None:
             if question.required:
                 assert question.required_error, f"{name}: {question.id} needs a required_error"
                 assert question.blank_error == question.required_error
+
+
+def test_bidirectional_controls_are_removed_from_free_text() -> None:
+    """U+202E could make a released quote read differently on screen: it never gets into an answer."""
+    spoof = "I was told \u202etnemssarah\u202c is normal \u2066here\u2069"
+    clean, errors = validate_answers(LIVED, {"what_happened": spoof, "consent_quote": 1, "consent_share": 2})
+    assert errors == {}
+    assert clean["what_happened"] == "I was told tnemssarah is normal here"
+    assert not any(0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069 for c in clean["what_happened"])

@@ -16,9 +16,13 @@ from survey_app.config import Settings
 from survey_app.importer import ImportError_, import_csv
 from survey_app.inbox import inbox_count, submit_response
 from survey_app.storage.database import engine_for
-from survey_app.storage.models import AuditEvent
+from survey_app.storage.models import AuditEvent, ImportedFile
 from survey_app.waves import close_wave, find_published_wave, find_wave
 from tests.survey_app.helpers import inbox_documents
+
+
+# Any secret will do for the fingerprint of imported files; the CLI uses the case key.
+CASE = b"the case secret of these import tests"
 
 
 def cli(*args: str, expect_exit: int = 0) -> Result:
@@ -93,13 +97,14 @@ def test_a_good_file_adds_exactly_its_rows(
     result = cli("import", "--wave", paper_wave, str(path), "--format", "json")
 
     report = json.loads(result.stdout)
-    assert report == {"wave": paper_wave, "file": "returns.csv", "rows_imported": 3, "blank_rows_skipped": 2}
+    assert report == {"wave": paper_wave, "file": "returns.csv", "rows_read": 5, "rows_imported": 3, "blank_rows_skipped": 2}
     assert waiting(engine, paper_wave) == 4
     stored = sorted(inbox_answers(engine, settings, paper_wave), key=lambda a: json.dumps(a, sort_keys=True))
     assert {"q14a": 1, "q14b": 2, "q16a": 1, "q16b": 2, "q16c": [1, 6], "q28": 15, "q35": 26} in stored
     assert {"q14a": 1, "q16a": 2, "q16b": 2, "q28": 1} in stored
     assert {"q14a": 3, "q14b": 1, "q16a": 2, "q16b": 1, "q16c": [6], "q28": 9, "q35": 34} in stored
-    assert "imported 3 responses" in cli("import", "--wave", paper_wave, str(path)).stdout
+    assert "already imported" in cli("import", "--wave", paper_wave, str(path), expect_exit=1).output
+    assert "stored 3 responses" in cli("import", "--wave", paper_wave, str(path), "--again").stdout
 
 
 def test_multiple_choice_codes_are_separated_by_semicolons(
@@ -107,7 +112,7 @@ def test_multiple_choice_codes_are_separated_by_semicolons(
 ) -> None:
     path = write_csv(tmp_path, ["q16a,q16c", "1,1;6;10", '1,"2 ; 8"'])
 
-    report = import_csv(engine, paper_wave, path)
+    report = import_csv(engine, paper_wave, path, CASE)
 
     assert report.rows_imported == 2
     assert sorted(a["q16c"] for a in inbox_answers(engine, settings, paper_wave)) == [[1, 6, 10], [2, 8]]
@@ -121,7 +126,7 @@ def test_a_wave_without_allow_import_refuses_the_file(engine: Engine, tmp_path: 
 
     assert "--allow-import" in result.output
     with pytest.raises(ImportError_, match="--allow-import"):
-        import_csv(engine, "web-only", path)
+        import_csv(engine, "web-only", path, CASE)
     assert waiting(engine, "web-only") == 0
     assert import_events(engine) == []
 
@@ -129,12 +134,12 @@ def test_a_wave_without_allow_import_refuses_the_file(engine: Engine, tmp_path: 
 def test_closed_and_unknown_waves_refuse_the_file(engine: Engine, paper_wave: str, tmp_path: Path) -> None:
     path = write_csv(tmp_path, ["q14a", "1"])
     with pytest.raises(ImportError_, match="no wave"):
-        import_csv(engine, "no-such-wave", path)
+        import_csv(engine, "no-such-wave", path, CASE)
     with engine.begin() as connection:
         close_wave(connection, paper_wave)
 
     with pytest.raises(ImportError_, match="closed"):
-        import_csv(engine, paper_wave, path)
+        import_csv(engine, paper_wave, path, CASE)
     assert waiting(engine, paper_wave) == 0
 
 
@@ -149,7 +154,7 @@ def test_one_bad_row_in_the_middle_stores_nothing_and_names_its_line(
     assert "line 7, q14a: 7 is not an option here" in result.output
     assert "nothing was imported" in result.output
     with pytest.raises(ImportError_) as refused:
-        import_csv(engine, paper_wave, path)
+        import_csv(engine, paper_wave, path, CASE)
     assert [(p.line, p.question) for p in refused.value.problems] == [(7, "q14a")]
     assert waiting(engine, paper_wave) == 0
     assert import_events(engine) == []
@@ -177,7 +182,7 @@ def test_each_kind_of_bad_cell_is_named(
     path = write_csv(tmp_path, lines)
 
     with pytest.raises(ImportError_) as refused:
-        import_csv(engine, paper_wave, path)
+        import_csv(engine, paper_wave, path, CASE)
 
     problems = [(p.line, p.question) for p in refused.value.problems]
     assert (line, question) in problems
@@ -203,14 +208,14 @@ def test_testimonies_check_required_answers_and_lengths(
         name="bad.csv",
     )
     with pytest.raises(ImportError_) as refused:
-        import_csv(engine, "voices-paper", bad)
+        import_csv(engine, "voices-paper", bad, CASE)
     problems = {(p.line, p.question): p.reason for p in refused.value.problems}
     assert set(problems) == {(3, "consent_quote"), (4, "what_happened"), (5, "urgent")}
     assert "required" in problems[(3, "consent_quote")]
     assert "characters" in problems[(4, "what_happened")]
 
     good = write_csv(tmp_path, [header, '"I was overlooked, again; and again.",1;2,1,1,2'], name="good.csv")
-    assert import_csv(engine, "voices-paper", good).rows_imported == 1
+    assert import_csv(engine, "voices-paper", good, CASE).rows_imported == 1
     [stored] = inbox_answers(engine, settings, "voices-paper")
     assert stored["what_happened"] == "I was overlooked, again; and again."
     assert stored["topics"] == [1, 2]
@@ -218,13 +223,13 @@ def test_testimonies_check_required_answers_and_lengths(
 
 def test_empty_files_are_refused(engine: Engine, paper_wave: str, tmp_path: Path) -> None:
     with pytest.raises(ImportError_, match="empty"):
-        import_csv(engine, paper_wave, write_csv(tmp_path, [], name="empty.csv"))
+        import_csv(engine, paper_wave, write_csv(tmp_path, [], name="empty.csv"), CASE)
     with pytest.raises(ImportError_, match="no responses"):
-        import_csv(engine, paper_wave, write_csv(tmp_path, ["q14a,q15", ",", ""], name="header.csv"))
+        import_csv(engine, paper_wave, write_csv(tmp_path, ["q14a,q15", ",", ""], name="header.csv"), CASE)
     latin1 = tmp_path / "latin1.csv"
     latin1.write_bytes("what_happened\nCaf\xe9\n".encode("latin-1"))
     with pytest.raises(ImportError_, match="UTF-8"):
-        import_csv(engine, paper_wave, latin1)
+        import_csv(engine, paper_wave, latin1, CASE)
     assert waiting(engine, paper_wave) == 0
 
 
@@ -239,3 +244,45 @@ def test_import_is_in_the_audit_log_without_the_file_contents(
     with engine.connect() as connection:
         detail = connection.execute(select(AuditEvent.detail).where(AuditEvent.action == "import")).scalar_one()
     assert "16" not in detail
+
+
+def test_a_stray_carriage_return_inside_a_row_never_makes_two_responses(
+    engine: Engine, paper_wave: str, tmp_path: Path
+) -> None:
+    """A CRLF file of 100 rows where one row holds a lone CR: before, "imported 101 responses"."""
+    rows = [f"{1 + i % 5},{1 + i % 2}" for i in range(100)]
+    rows[41] = "2,\r2"
+    path = write_csv(tmp_path, ["q14a,q15", *rows], name="stray.csv")
+    with pytest.raises(ImportError_) as refused:
+        import_csv(engine, paper_wave, path, CASE)
+    assert "line(s) 43" in str(refused.value) and "nothing was imported" in str(refused.value)
+    assert waiting(engine, paper_wave) == 0
+    rows[41] = "2,2"
+    fixed = write_csv(tmp_path, ["q14a,q15", *rows], name="fixed.csv")
+    assert import_csv(engine, paper_wave, fixed, CASE).rows_imported == 100
+    assert waiting(engine, paper_wave) == 100
+
+
+def test_the_same_file_twice_is_refused_unless_again(engine: Engine, paper_wave: str, tmp_path: Path) -> None:
+    path = write_csv(tmp_path, ["q14a,q15", "1,2", "2,1"])
+    report = import_csv(engine, paper_wave, path, CASE)
+    assert (report.rows_read, report.rows_imported, report.blank_rows_skipped) == (2, 2, 0)
+    with pytest.raises(ImportError_) as refused:
+        import_csv(engine, paper_wave, path, CASE)
+    assert "already imported" in str(refused.value) and "--again" in str(refused.value)
+    assert waiting(engine, paper_wave) == 2
+    assert import_csv(engine, paper_wave, path, CASE, again=True).rows_imported == 2
+    assert waiting(engine, paper_wave) == 4
+    # What the wave keeps is a keyed hash: not the file name, not its content.
+    with engine.connect() as connection:
+        kept = connection.execute(select(ImportedFile.fingerprint)).scalars().all()
+    assert len(kept) == 1 and path.read_bytes() not in bytes(kept[0]) and len(bytes(kept[0])) == 32
+
+
+def test_bidirectional_controls_never_reach_a_stored_testimony(engine: Engine, settings: Settings, tmp_path: Path) -> None:
+    open_wave_cli("lived-experience", "voices-bidi")
+    lines = ["what_happened,consent_quote,consent_share", "My manager \u202eyas ton did\u202c it,1,2", '"Two lines\r\nin one cell",2,2']
+    path = write_csv(tmp_path, lines, name="bidi.csv")
+    assert import_csv(engine, "voices-bidi", path, CASE).rows_imported == 2, "a quoted line break is not a new row"
+    stored = {answers["what_happened"] for answers in inbox_answers(engine, settings, "voices-bidi")}
+    assert stored == {"My manager yas ton did it", "Two lines\r\nin one cell"}
