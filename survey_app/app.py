@@ -34,6 +34,7 @@ from survey_app.outage import outage_handlers
 from survey_app.ratelimit import GuessLimiter, store_for
 from survey_app.respond.controller import RespondentController
 from survey_app.respond.drafting import ResumeController
+from survey_app.public_pages import PublicController, public_exception_handlers
 from survey_app.security_headers import security_headers_middleware
 from survey_app.staff.controller import AdminController, StaffController
 from survey_app.staff.refusals import audit_refusals_middleware
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             HealthController,
+            PublicController,
             WaveApiController,
             # Respondent routes (no session, no cookie): the survey, and /receipt for a guardian's replies.
             ResumeController,
@@ -115,7 +117,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=settings.max_body_bytes,
         middleware=[security_headers_middleware],
         # The database not answering is a 503 with Retry-After, never a bare 500 (survey_app/outage.py).
-        exception_handlers=outage_handlers(),
+        exception_handlers={**public_exception_handlers(), **outage_handlers()},
         # Refusals over the open-link budget counted here reach the database before the process ends.
         on_shutdown=[_flush_refusals],
         debug=False,

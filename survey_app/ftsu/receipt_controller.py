@@ -72,6 +72,7 @@ def _page(status_code: int = HTTP_200_OK, headers: dict[str, str] | None = None,
         context={
             "service_name": SERVICE_NAME,
             "footer_links": [],
+            "exit_this_page": True,
             "fields": {"words": WORDS_FIELD, "action": ACTION_FIELD, "message": MESSAGE_FIELD, "speak_up": SPEAK_UP_FIELD},
             "receipt_words": RECEIPT_WORDS,
             "speak_up_items": [{"value": value, "text": text} for value, text in ftsu_cases.SPEAK_UP_AGAIN.items()],

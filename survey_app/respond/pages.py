@@ -49,6 +49,8 @@ def _common(wave: PublishedWave | None) -> dict[str, Any]:
     """What the layout needs on every survey page: the kit's, then the form's field names."""
     return {
         **pagekit.base_context(wave),
+        # Testimonies can be about abuse: the lived-experience survey can be left in one tap.
+        "exit_this_page": wave is not None and wave.instrument.concern_when is not None,
         "fields": {
             "step": STEP_FIELD,
             "action": ACTION_FIELD,

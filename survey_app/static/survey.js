@@ -20,3 +20,12 @@ if (surveyBack && window.history && window.history.pushState) {
     surveyBack.click();
   });
 }
+
+// "Exit this page": replace this page in the history, so the browser's Back does not return to it.
+const exitLink = document.getElementById("exit-this-page");
+if (exitLink) {
+  exitLink.addEventListener("click", (event) => {
+    event.preventDefault();
+    window.location.replace(exitLink.href);
+  });
+}
