@@ -35,6 +35,7 @@ from survey_app.ratelimit import GuessLimiter, store_for
 from survey_app.respond.controller import RespondentController
 from survey_app.respond.drafting import ResumeController
 from survey_app.public_pages import PublicController, public_exception_handlers
+from survey_app.static_assets import AssetController, asset_url
 from survey_app.security_headers import security_headers_middleware
 from survey_app.staff.controller import AdminController, StaffController
 from survey_app.staff.refusals import audit_refusals_middleware
@@ -58,6 +59,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     environment.trim_blocks = True
     environment.lstrip_blocks = True
     environment.filters["long_date"] = long_date  # "3 March 2026": dates as people write them
+    environment.globals["asset"] = asset_url  # fingerprinted static files (survey_app/static_assets.py)
 
 
 async def _flush_refusals(app: Litestar) -> None:
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             HealthController,
             PublicController,
+            AssetController,
             WaveApiController,
             # Respondent routes (no session, no cookie): the survey, and /receipt for a guardian's replies.
             ResumeController,

@@ -14,6 +14,7 @@ HEADERS = {
 
 
 HSTS = "max-age=31536000; includeSubDomains"
+ASSETS = "/assets/"
 
 
 def security_headers_middleware(app: ASGIApp) -> ASGIApp:
@@ -26,7 +27,9 @@ def security_headers_middleware(app: ASGIApp) -> ASGIApp:
             if message["type"] == "http.response.start":
                 headers = MutableScopeHeaders.from_message(message)
                 for name, value in HEADERS.items():
-                    # Cookies are for staff routes only; a respondent route must never set one.
+                    # Fingerprinted static files keep their year-long cache (survey_app/static_assets.py).
+                    if name == "Cache-Control" and scope.get("path", "").startswith(ASSETS) and message.get("status") == 200:
+                        continue
                     headers[name] = value
                 # Behind https, browsers must never use plain http here again (no cookie planted on a
                 # first plain-http visit); the proxy should send it too (deploy/OPERATIONS.md).
