@@ -25,6 +25,7 @@ from survey_app.accounts import StaffMember
 from survey_app.audit import record_audit
 from survey_app.config import Settings
 from survey_app.ftsu import cases as ftsu_cases
+from survey_app.ftsu import worklist
 from survey_app.ftsu.intake import web_case_secret
 from survey_app.staff.access import current_member, requires_staff, wave_for
 from survey_app.pagekit import normalise_text
@@ -118,42 +119,70 @@ class GuardianController(Controller):
     async def _inbox(self, request: Request[Any, Any, Any], wave_slug: str | None) -> Template:
         member = current_member(request)
         case_secret = _case_secret(request)
-        show = request.query_params.get("show", "open")
-        show = show if show in ("open", "closed") else "open"
-        mine = request.query_params.get("mine") == "1"
+        filters = worklist.Filters.from_query(request.query_params, ftsu_cases.CATEGORIES)
         wave_id = wave_for(request, wave_slug).id if wave_slug is not None else None
         engine = request.app.state.engine
+        reply_days = _settings(request).ftsu_reply_days
+        today = dt.date.today()
 
-        def load() -> tuple[list[dict[str, Any]], list[tuple[str, int]], dict[str, int]]:
+        def load() -> dict[str, Any]:
             with engine.begin() as connection:
                 cases = ftsu_cases.list_cases(connection, case_secret, member.organisation_ids, wave_id)
+                states = {c.row.id: worklist.reply_state(c, reply_days, today) for c in cases}
+                open_cases = [c for c in cases if c.row.status != "closed"]
                 counts = {
-                    "open": sum(1 for c in cases if c.row.status != "closed"),
-                    "closed": sum(1 for c in cases if c.row.status == "closed"),
-                    "urgent": sum(1 for c in cases if c.row.urgent and c.row.status != "closed"),
+                    "open": len(open_cases),
+                    "closed": len(cases) - len(open_cases),
+                    "urgent": sum(1 for c in open_cases if c.row.urgent),
+                    "overdue": sum(1 for c in open_cases if states[c.row.id].overdue),
                 }
-                summary = _category_counts(cases)
-                shown = [
-                    c
-                    for c in cases
-                    if (c.row.status == "closed") == (show == "closed") and (not mine or c.row.assigned_to == member.id)
-                ]
+                chosen = worklist.select_cases(cases, filters, states, member.id)
+                shown, pages = worklist.page_of(chosen, filters.page)
                 record_audit(connection, member.email, "ftsu.view_inbox", wave=wave_slug, cases=len(shown))
-                return _inbox_rows(connection, shown), summary, counts
+                rows = _inbox_rows(connection, shown)
+            for row in rows:
+                row["reply"] = states[row["id"]]
+            return {
+                "rows": rows, "counts": counts, "summary": _category_counts(cases), "found": len(chosen), "pages": pages,
+                "quarters": sorted({worklist.quarter_of(c.row.dropped_on) for c in cases}, reverse=True),
+            }
 
-        rows, summary, counts = await anyio.to_thread.run_sync(load)
+        view = await anyio.to_thread.run_sync(load)
         return Template(
             "ftsu/inbox.html",
             context={
                 "member": member,
                 "wave_slug": wave_slug,
                 "base": f"/ftsu/waves/{wave_slug}" if wave_slug else "/ftsu",
-                "rows": rows,
-                "show": show,
-                "mine": mine,
-                "counts": counts,
-                "summary": summary,
+                "filters": filters,
+                "categories": ftsu_cases.CATEGORIES,
+                "reply_days": reply_days,
+                "min_cell": _settings(request).min_cell,
+                **view,
             },
+        )
+
+    @get("/return.csv")
+    async def quarterly_return(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        """The National Guardian's Office quarterly return: counts by category and detriment, small ones withheld."""
+        member = current_member(request)
+        case_secret = _case_secret(request)
+        quarter = request.query_params.get("quarter") or worklist.quarter_of(dt.date.today())
+        if not re.fullmatch(r"20[0-9]{2}-Q[1-4]", quarter):
+            raise NotFoundException("No such quarter")
+        settings = _settings(request)
+
+        def build() -> str:
+            with request.app.state.engine.begin() as connection:
+                cases = ftsu_cases.list_cases(connection, case_secret, member.organisation_ids, None)
+                record_audit(connection, member.email, "ftsu.export_return", quarter=quarter)
+            return worklist.quarterly_return(cases, ftsu_cases.CATEGORIES, quarter, settings.min_cell)
+
+        content = await anyio.to_thread.run_sync(build)
+        return Response(
+            content.encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="ftsu-return-{quarter}.csv"'},
         )
 
     @get("")

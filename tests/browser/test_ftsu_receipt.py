@@ -131,7 +131,15 @@ def test_reply_round_trip(visit: Visit, server: Server, browser: Browser) -> Non
         assert guardian.locator("#recovery-codes li").count() == 10
         guardian.goto(f"{server.base_url}/ftsu")
         assert "Urgent" in guardian.inner_text("main")
-        link = guardian.locator("table a[href^='/ftsu/cases/']").first
+        # On a phone the case list reflows: nothing wider than the screen (WCAG 1.4.10).
+        guardian.set_viewport_size({"width": 320, "height": 640})
+        assert guardian.evaluate("document.documentElement.scrollWidth") <= 320
+        assert "Due by" in guardian.inner_text("main")
+        if visit.javascript:
+            violations = axe_violations(guardian)
+            assert not violations, describe(violations)
+        guardian.set_viewport_size({"width": 1024, "height": 800})
+        link = guardian.locator(".app-case-list a[href^='/ftsu/cases/']").first
         with guardian.expect_navigation():
             link.click()
         assert "shouted at me in front of patients" in guardian.inner_text("main")
