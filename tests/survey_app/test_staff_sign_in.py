@@ -98,7 +98,11 @@ def test_unknown_wrong_and_waiting_attempts_take_the_same_time_and_look_the_same
         waiting.append(timed(LEAD))
     medians = {name: statistics.median(t for t, _ in runs) for name, runs in (("unknown", unknown), ("wrong", wrong), ("waiting", waiting))}
     print(f"\nsign-in refusal medians (20 each): {', '.join(f'{k} {v * 1000:.0f} ms' for k, v in medians.items())}")
-    assert max(medians.values()) <= 1.2 * min(medians.values()), medians
+    # Each round's three attempts ran back to back, so a round's ratios cancel what else the machine was
+    # doing at the time; the median ratio is what an observer timing many attempts would see.
+    for name, runs in (("unknown", unknown), ("waiting", waiting)):
+        ratio = statistics.median(t / w for (t, _), (w, _) in zip(runs, wrong))
+        assert 1 / 1.2 <= ratio <= 1.2, f"{name} vs wrong password: median ratio {ratio:.2f} ({medians})"
     assert len({page for _, page in unknown + wrong + waiting}) == 1, "the pages differ"
 
 
