@@ -19,6 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from questionnaires import load_all
+from survey_app.admin.controller import AdminPagesController
 from survey_app.api.health import HealthController
 from survey_app.api.indicators import IndicatorApiController
 from survey_app.api.waves import WaveApiController
@@ -101,7 +102,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RespondentController,
             ReceiptController,
             # Sessions and CSRF apply to staff routes only: respondent routes never set a cookie.
-            Router(path="/", route_handlers=[StaffController, AdminController, EdiController, IndicatorApiController, GuardianController, GuardianApiController], middleware=[*staff_middleware(settings), audit_refusals_middleware]),
+            Router(path="/", route_handlers=[StaffController, AdminController, AdminPagesController, EdiController, IndicatorApiController, GuardianController, GuardianApiController], middleware=[*staff_middleware(settings), audit_refusals_middleware]),
             create_static_files_router(path="/static", directories=[STATIC], name="static"),
         ],
         state=state,

@@ -731,3 +731,13 @@ def test_an_empty_neighbour_does_not_reveal_the_small_group(tmp_path: Path) -> N
         if left == planted.truth(heading["measure"], rw.SMALL_CODE):
             revealed.append((heading["measure"], left))
     assert not revealed, f"the small group's (count, base) by subtraction: {revealed}"
+
+
+def test_release_reports_speak_plainly_with_the_technical_terms_one_click_away(client: TestClient) -> None:
+    as_(client, "admin")
+    page = client.get(f"/admin/waves/{W}/releases")
+    assert page.status_code == 200
+    assert "Figures hidden because fewer than 11 people gave them" in page.text
+    summary, _, technical = page.text.partition("Technical terms for release")
+    assert "prosecutor" not in summary and "discernibility" not in summary and "l-diverse" not in summary
+    assert "prosecutor" in technical and "k-anonymity" in technical
