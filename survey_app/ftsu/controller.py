@@ -229,7 +229,9 @@ class GuardianController(Controller):
         try:
             change = make(form, member)
         except ValueError:
-            return Redirect(f"/ftsu/cases/{case_id}?done=invalid", status_code=303)
+            # An empty reply is named and linked to its box; other refusals are general.
+            problem = "reply-empty" if action == "reply" else "invalid"
+            return Redirect(f"/ftsu/cases/{case_id}?done={problem}", status_code=303)
 
         def apply() -> None:
             _find(engine, case_secret, case_id, member)
@@ -327,9 +329,11 @@ def _case_view(
 ) -> dict[str, Any]:
     content = case.content
     questions = instrument.questions
+    # In the order the respondent answered them: "What happened?" before "How did it affect you?".
+    order = list(questions)
     texts = [
         (questions[qid].text if qid in questions else qid, text["original"] if original else text["redacted"])
-        for qid, text in content.texts.items()
+        for qid, text in sorted(content.texts.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
     ]
     attributes = []
     for qid in ("ethnic_heading", "worker_type", "topics", "share_unredacted", "urgent", "consent_quote"):

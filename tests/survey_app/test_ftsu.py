@@ -741,3 +741,19 @@ def test_the_guardian_sees_a_lone_attribute_only_when_the_person_chose_to_show_i
     for i in range(11):
         common = pages[f"Common concern number {i}"]
         assert f"<dd class=\"nhsuk-summary-list__value\">{white}</dd>" in common and "Bank" in common
+
+
+def test_a_guardians_case_page_reads_in_question_order_and_an_empty_reply_is_named(world: World, client: TestClient[Litestar]) -> None:
+    share(client, world.slug, "What happened comes first.", how_it_affected_you="How it affected me comes second.", urgent=2)
+    themes_only(client, world.slug, 10)
+    world.mix()
+    world.round(force=True)
+    staff = guardian(world)
+    (case_id,) = case_links(staff.get("/ftsu").text)
+    page = staff.get(f"/ftsu/cases/{case_id}").text
+    assert page.index("What happened comes first.") < page.index("How it affected me comes second.")
+    assert re.search(r"delivered \d{1,2} [A-Z][a-z]+ 20\d\d", page), "dates are written as people write them"
+    token = csrf(staff, f"/ftsu/cases/{case_id}")
+    empty = staff.post(f"/ftsu/cases/{case_id}/reply", data={"message": "   ", "_csrf_token": token})
+    assert "Enter your reply before sending it" in empty.text
+    assert 'href="#message"' in empty.text and 'id="message-error"' in empty.text
