@@ -100,6 +100,10 @@ def _by_cost(cost: Cost) -> Callable[[Cell], tuple[float, Cell]]:
     return lambda cell: (cost(cell), cell)
 
 
+class _Stuck(Exception):
+    """Every cell that could protect a withheld one is a cell the caller asked to keep shown."""
+
+
 def _complete_simple(
     withheld: dict[Cell, str],
     stale: frozenset[Cell],
@@ -107,10 +111,18 @@ def _complete_simple(
     relations: Sequence[Relation],
     min_cell: int,
     cost: Cost,
+    keep: frozenset[Cell] = frozenset(),
 ) -> None:
     """Withhold more until no relation has exactly one unknown (withheld or stale) member, and no
-    relation with a shown parent hides non-empty children that add up to fewer than min_cell."""
-    order = _by_cost(cost)
+    relation with a shown parent hides non-empty children that add up to fewer than min_cell.
+
+    The cheapest shown member protects (a child before its parent at equal cost: with the default
+    cost, the base, a parent always costs more than a shown child). Raises _Stuck when only cells
+    in `keep` could."""
+    def order(cell: Cell) -> tuple[float, bool, Cell]:
+        return (cost(cell), cell in parents, cell)
+
+    parents: set[Cell] = set()
     changed = True
     while changed:
         changed = False
@@ -129,11 +141,19 @@ def _complete_simple(
             )
             if len(hidden) != 1 and not small_sum:
                 continue
-            # Withhold the cheapest shown non-empty child; the parent only if no such child is left.
             children = [cell for cell in shown if cell != relation.parent and bases[cell] > 0]
             if not children and small_sum:
                 continue  # nothing below the parent protects; the interval check decides
-            choice = min(children or shown, key=order)
+            if children:
+                options = children + [cell for cell in shown if cell == relation.parent and bases[cell] > 0]
+            else:
+                options = shown
+            options = [cell for cell in options if cell not in keep]
+            if not options:
+                raise _Stuck(relation.parent)
+            parents.clear()
+            parents.add(relation.parent)
+            choice = min(options, key=order)
             withheld[choice] = COMPLEMENTARY
             changed = True
 
@@ -224,6 +244,7 @@ def _linked_candidates(
     relations: Sequence[Relation],
     cost: Cost,
     include_stale: frozenset[Cell] = frozenset(),
+    keep: frozenset[Cell] = frozenset(),
 ) -> list[Cell]:
     """Shown cells of every relation linked to the target through unknown cells, cheapest first.
 
@@ -246,7 +267,10 @@ def _linked_candidates(
             for relation in relations
             if linked & set(relation.members)
             for member in relation.members
-            if member in bases and bases[member] > 0 and (member not in unknown or member in include_stale)
+            if member in bases
+            and bases[member] > 0
+            and (member not in unknown or member in include_stale)
+            and member not in keep
         },
         key=_by_cost(cost),
     )
@@ -259,10 +283,11 @@ def _complement_for(
     bases: Mapping[Cell, int],
     relations: Sequence[Relation],
     cost: Cost,
+    keep: frozenset[Cell] = frozenset(),
 ) -> Cell | None:
     """A shown cell whose withholding leaves `target` undetermined, preferring cheap ones."""
     unknown = set(withheld) | stale
-    candidates = _linked_candidates(target, unknown, bases, relations, cost)
+    candidates = _linked_candidates(target, unknown, bases, relations, cost, keep=keep)
     if not candidates:
         return None
     for candidate in candidates[:COMPLEMENT_TRIES]:
@@ -319,10 +344,11 @@ def _widening_complement(
     min_cell: int,
     history: History,
     cost: Cost,
+    keep: frozenset[Cell] = frozenset(),
 ) -> Cell | None:
     """The cheapest linked cell whose withholding widens `target` to min_cell; else the one that
     widens it most (the next round goes on from there)."""
-    candidates = _linked_candidates(target, set(withheld) | stale, bases, relations, cost, stale)
+    candidates = _linked_candidates(target, set(withheld) | stale, bases, relations, cost, stale, keep)
     best: tuple[float, Cell] | None = None
     for candidate in candidates[:COMPLEMENT_TRIES]:
         trial = {**withheld, candidate: COMPLEMENTARY}
@@ -343,6 +369,7 @@ def suppress(
     *,
     history: History | None = None,
     cost: Cost | None = None,
+    keep: Iterable[Cell] = (),
 ) -> dict[Cell, str]:
     """Decide which cells to withhold; returns each withheld cell with its reason.
 
@@ -350,9 +377,33 @@ def suppress(
     them now would let the earlier release's relations recover what it withheld.
     `history`: the wave's earlier publications of this measure and the held figures of stale cells,
     for interval protection across releases. `cost`: what withholding a cell loses (default: its base).
+    `keep`: cells to keep shown if any safe pattern allows (a headline pair): suppression is first
+    tried with them never chosen as complements, and only if that leaves a withheld cell unprotected
+    is it run again with every cell a candidate (the cost still preferring others).
     """
     cost = cost or (lambda cell: float(bases[cell]))
     history = history or History()
+    stale, still = frozenset(stale), frozenset(still_withheld)
+    kept = frozenset(cell for cell in keep if cell in bases and bases[cell] >= min_cell and cell not in still)
+    if kept:
+        try:
+            return _suppress(bases, relations, min_cell, stale, still, history, cost, kept)
+        except _Stuck:
+            pass
+    return _suppress(bases, relations, min_cell, stale, still, history, cost, frozenset())
+
+
+def _suppress(
+    bases: Mapping[Cell, int],
+    relations: Sequence[Relation],
+    min_cell: int,
+    stale: Iterable[Cell],
+    still_withheld: frozenset[Cell],
+    history: History,
+    cost: Cost,
+    keep: frozenset[Cell],
+) -> dict[Cell, str]:
+    """One pass of `suppress`; raises _Stuck when only cells in `keep` could protect a withheld one."""
     withheld: dict[Cell, str] = {cell: PRIMARY for cell, base in bases.items() if base < min_cell}
     for cell in still_withheld:
         withheld.setdefault(cell, COMPLEMENTARY)
@@ -361,11 +412,13 @@ def suppress(
     order = _by_cost(cost)
     verified: set[Cell] = set()  # withholding more only widens ranges: a wide cell stays wide
     while True:
-        _complete_simple(withheld, stale_cells, bases, relevant, min_cell, cost)
+        _complete_simple(withheld, stale_cells, bases, relevant, min_cell, cost, keep)
         exposed = determined_cells(set(withheld) | stale_cells, bases, relevant)
         if exposed:
-            choice = _complement_for(exposed[0], withheld, stale_cells, bases, relevant, cost)
+            choice = _complement_for(exposed[0], withheld, stale_cells, bases, relevant, cost, keep)
             if choice is None:  # everything around it is withheld already; nothing more to hide
+                if keep:
+                    raise _Stuck(exposed[0])
                 return withheld
             withheld[choice] = COMPLEMENTARY
             continue
@@ -375,8 +428,12 @@ def suppress(
         narrow = _audit(withheld, stale_cells, bases, relevant, min_cell, history).narrowest(targets, verified)
         if narrow is None:
             return withheld
-        choice = _widening_complement(narrow[0], withheld, stale_cells, bases, relevant, min_cell, history, cost)
+        choice = _widening_complement(
+            narrow[0], withheld, stale_cells, bases, relevant, min_cell, history, cost, keep
+        )
         if choice is None:  # nothing left to withhold around it
+            if keep:
+                raise _Stuck(narrow[0])
             logging.getLogger("analysis.disclosure").warning("cannot widen %s beyond %s", narrow[0], narrow[1])
             return withheld
         withheld[choice] = COMPLEMENTARY

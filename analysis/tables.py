@@ -283,6 +283,7 @@ def publish_tables(
     *,
     history: Mapping[str, Sequence[Publication]] | None = None,
     cost: Callable[[Cell, int], float] | None = None,
+    keep: Iterable[Cell] = (),
 ) -> tuple[list[PublishedCell], TablesReport, dict[tuple[str, str, str], int]]:
     """Count every measure for the total and every breakdown, then withhold jointly.
 
@@ -293,11 +294,13 @@ def publish_tables(
     `history`: per measure, what every earlier release of the wave published (`publications`),
     oldest first, so that withheld cells are protected as intervals across releases too.
     `cost`: what withholding a cell (with its base) loses; the cheapest protecting cell is withheld.
+    `keep`: cells kept shown whenever a safe pattern allows (see `suppress`).
     Returns the cells, the report, and the reference bases to keep for the next release.
     """
     previous = previous or {}
     previous_bases = previous_bases or {}
     history = history or {}
+    keep = tuple(keep)
     decided: dict[tuple, dict[Cell, str]] = {}
     true_bases: dict[tuple[str, str, str], int] = {}
     report = TablesReport()
@@ -345,6 +348,7 @@ def publish_tables(
                 still_withheld,
                 history=History(earlier, {cell: int(value) for cell, value in held.items() if value is not None}),
                 cost=(lambda cell, bases=bases: cost(cell, bases[cell])) if cost is not None else None,
+                keep=keep,
             )
         withheld = decided[signature]
         for cell, base in bases.items():

@@ -10,7 +10,8 @@ of every WRES and companion measure (`analysis.indicators.MEASURES`) are counted
 - **eligible**: a measure whose BME and White groups both have at least `MIN_CELL` respondents
   (the true bases, read from the release's sealed reference bases);
 - **shown**: the BME and White cells of an eligible measure that are published;
-- each withheld cell with the reason stored for it.
+- each withheld cell with the reason stored for it, and the release's count of every cell
+  published and withheld (what keeping the headline costs elsewhere).
 
 Disclosure control may still withhold an eligible headline when no safe pattern keeps it; the
 figure to watch is shown / eligible.
@@ -84,6 +85,11 @@ def headline_figures(responses: int, seed: int, folder: Path) -> dict[str, Any]:
             "headline_cells_shown": shown,
             "eligible_headlines_lost": lost,
             "withheld_reasons": dict(reasons),
+            "all_cells": {
+                "published": report.cells_published,
+                "withheld_primary": report.cells_withheld_primary,
+                "withheld_complementary": report.cells_withheld_complementary,
+            },
         }
     engine.dispose()
     engine_for.cache_clear()
@@ -116,7 +122,8 @@ def main() -> None:
             print(
                 f"{run['responses']:>5} responses, seed {run['seed']}, {slug}: "
                 f"{figures['headline_cells_shown']}/{figures['headline_cells_eligible']} eligible headline cells shown; "
-                f"lost: {', '.join(figures['eligible_headlines_lost']) or 'none'}; reasons {figures['withheld_reasons']}"
+                f"lost: {', '.join(figures['eligible_headlines_lost']) or 'none'}; reasons {figures['withheld_reasons']}; "
+                f"all cells {figures['all_cells']}"
             )
     print(f"total: {totals['shown']}/{totals['eligible']} eligible headline cells shown")
 

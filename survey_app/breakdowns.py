@@ -3,6 +3,15 @@
 Each ethnic category and heading, White vs BME, worker type, occupation heading, organisation (for
 regional waves), and ethnic heading x worker type; "Not stated" is its own group everywhere. The
 relations between them (a heading is the sum of its categories, ...) go to disclosure control.
+
+Which cell disclosure control withholds to protect a small one is decided by `suppression_cost`:
+what a WRES reader loses. The headline pair (BME and White) costs most, then each ethnic heading,
+then the other breakdowns' groups; "Not stated" groups cost least, then the release total, the
+fine ethnic categories and the heading x worker type cells. Within a tier, the smaller base is
+cheaper. Without it, a small "Not stated" group (whose cell sits in the relation
+total = White + BME + Not stated) was protected by withholding BME, the smaller of the pair, and
+the headline disappeared although its two sides each had hundreds of respondents.
+`HEADLINE` is also kept shown whenever any safe pattern allows (`analysis.disclosure.suppress`).
 """
 
 from __future__ import annotations
@@ -17,11 +26,35 @@ from analysis.disclosure import (
     hierarchy_relations,
     total_relation,
 )
+from analysis.disclosure import Cell
 from analysis.tables import TOTAL, Breakdown, Column
 from questionnaires import Instrument, Question
 
 NOT_STATED = "Not stated"
 WHITE, BME = "White", "BME"
+HEADLINE = (Cell("bme_white", BME), Cell("bme_white", WHITE))
+
+# Cost tiers (higher: withheld only if nothing cheaper protects). Bases stay far below TIER.
+TIER = 1e9
+_TABLE_TIER = {
+    "bme_white": 4,
+    "ethnic_heading": 3,
+    "worker_type": 2,
+    "occupation_heading": 2,
+    "organisation": 2,
+    "ethnic_category": 1,
+    "ethnic_heading_x_worker_type": 1,
+    TOTAL.table: 1,
+}
+
+
+def suppression_cost(cell: Cell, base: int) -> float:
+    """What withholding `cell` loses a WRES reader (see the module docstring)."""
+    if cell.group == NOT_STATED or cell.group.endswith(f"| {NOT_STATED}") or cell.group.startswith(f"{NOT_STATED} |"):
+        tier = 0
+    else:
+        tier = _TABLE_TIER.get(cell.table, 2)
+    return tier * TIER + base
 
 
 def _question_with(instrument: Instrument, breakdown: str) -> Question | None:

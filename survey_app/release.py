@@ -49,7 +49,7 @@ from analysis.kanonymity import k_anonymous_attributes
 from analysis.tables import publications, publish_tables
 from analysis.tables import PublishedCell as Cell
 from questionnaires import Instrument
-from survey_app.breakdowns import build_breakdowns
+from survey_app.breakdowns import HEADLINE, build_breakdowns, suppression_cost
 from survey_app.closed_parts import ClosedPartLayout
 from survey_app.config import Settings
 from survey_app.keys import WaveKeyStore
@@ -246,7 +246,15 @@ def release_wave(engine: Engine, wave_id: str, keys: WaveKeys, settings: Setting
     measures += indicator_measures(columns)
     breakdowns, relations = build_breakdowns(instrument, columns, responses, settings.white_codes)
     cells, tables, reference_bases = publish_tables(
-        measures, breakdowns, relations, settings.min_cell, previous.cells, previous.bases, history=previous.history
+        measures,
+        breakdowns,
+        relations,
+        settings.min_cell,
+        previous.cells,
+        previous.bases,
+        history=previous.history,
+        cost=suppression_cost,
+        keep=HEADLINE,
     )
     sealed_state = seal_with_key(
         keys.data_key,

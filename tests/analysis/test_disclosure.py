@@ -317,3 +317,45 @@ def test_property_ranges_hold_across_two_releases(population, newcomers: int, se
     empty = [cell for cell, (state, _) in releases[1].items() if state == "withheld" and true[cell] == 0]
     for cell, (low, high) in feasible_ranges(releases, relations, MIN_CELL, empty).items():
         assert high - low >= MIN_CELL - 1e-6, (cell, true[cell], low, high)
+
+
+# --- keeping a headline: cost tiers and `keep` -------------------------------------------------------
+
+def _headline_tables(not_stated: int, white: int, bme_categories: dict[str, int]):  # type: ignore[no-untyped-def]
+    """total = White + BME + Not stated, and BME = the sum of its categories (as in a release)."""
+    bases = {Cell("bw", "White"): white, Cell("bw", "BME"): sum(bme_categories.values()), Cell("bw", "NS"): not_stated}
+    bases |= {Cell("cat", group): n for group, n in bme_categories.items()}
+    bases[TOTAL] = white + sum(bme_categories.values()) + not_stated
+    relations = [
+        total_relation(TOTAL, "bw", ("White", "BME", "NS")),
+        Relation(Cell("bw", "BME"), tuple(Cell("cat", group) for group in bme_categories)),
+    ]
+    return bases, relations
+
+
+def test_a_cheap_total_protects_a_small_not_stated_group_instead_of_the_headline() -> None:
+    bases, relations = _headline_tables(6, 40, {"Black": 30, "Asian": 25})
+    headline = (Cell("bw", "BME"), Cell("bw", "White"))
+    # By base alone, the smaller side of the pair is the cheapest protection.
+    assert Cell("bw", "BME") in suppress(bases, relations, MIN_CELL) or Cell("bw", "White") in suppress(
+        bases, relations, MIN_CELL
+    )
+    tiers = {"bw": 4, "cat": 1, "total": 1}
+    withheld = suppress(
+        bases, relations, MIN_CELL, cost=lambda cell: tiers[cell.table] * 1e9 + bases[cell], keep=headline
+    )
+    assert not set(headline) & set(withheld) and withheld[Cell("bw", "NS")] == PRIMARY
+    shown = {cell: base for cell, base in bases.items() if cell not in withheld}
+    assert exactly_recoverable(bases, shown, relations) == []
+    for cell, (low, high) in _ranges_of(bases, withheld, relations).items():
+        assert high - low >= MIN_CELL, (cell, low, high)
+
+
+def test_a_kept_cell_is_still_withheld_when_nothing_else_can_protect() -> None:
+    # Everything that could protect the small group is asked to be kept: safety wins over keeping.
+    bases, relations = _headline_tables(6, 40, {"Black": 30, "Asian": 25})
+    keep = (Cell("bw", "BME"), Cell("bw", "White"), TOTAL)
+    withheld = suppress(bases, relations, MIN_CELL, keep=keep)
+    assert set(keep) & set(withheld)
+    for cell, (low, high) in _ranges_of(bases, withheld, relations).items():
+        assert high - low >= MIN_CELL, (cell, low, high)
