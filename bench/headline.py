@@ -68,6 +68,14 @@ def headline_figures(responses: int, seed: int, folder: Path) -> dict[str, Any]:
                 .join(Release, Release.id == PublishedCell.release_id)
                 .where(Release.wave_id == wave_id, PublishedCell.table_name == "bme_white")
             ).all()
+            stored = Counter(
+                value
+                for value in connection.execute(
+                    select(PublishedCell.withheld)
+                    .join(Release, Release.id == PublishedCell.release_id)
+                    .where(Release.wave_id == wave_id, PublishedCell.withheld.is_not(None))
+                ).scalars()
+            )
         state = {(row.measure, row.group_label): row.withheld for row in rows}
         eligible = [
             measure
@@ -89,6 +97,7 @@ def headline_figures(responses: int, seed: int, folder: Path) -> dict[str, Any]:
                 "published": report.cells_published,
                 "withheld_primary": report.cells_withheld_primary,
                 "withheld_complementary": report.cells_withheld_complementary,
+                "withheld_by_stored_reason": dict(stored),
             },
         }
     engine.dispose()

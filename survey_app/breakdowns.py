@@ -33,6 +33,15 @@ from questionnaires import Instrument, Question
 NOT_STATED = "Not stated"
 WHITE, BME = "White", "BME"
 HEADLINE = (Cell("bme_white", BME), Cell("bme_white", WHITE))
+# Where withheld cells carry their true reason ("fewer than 11 responses" or "withheld so that a
+# smaller group cannot be worked out"), widest first: the first in which the reasons narrow no
+# small group is used (analysis.disclosure.suppress); elsewhere a withheld cell has no reason.
+REASON_SCOPES: tuple[frozenset[str] | None, ...] = (
+    None,
+    frozenset({"total", "bme_white", "ethnic_heading", "worker_type", "occupation_heading", "organisation"}),
+    frozenset({"total", "bme_white", "ethnic_heading"}),
+    frozenset({"bme_white"}),
+)
 
 # Cost tiers (higher: withheld only if nothing cheaper protects). Bases stay far below TIER.
 TIER = 1e9

@@ -49,7 +49,7 @@ from analysis.kanonymity import k_anonymous_attributes
 from analysis.tables import publications, publish_tables
 from analysis.tables import PublishedCell as Cell
 from questionnaires import Instrument
-from survey_app.breakdowns import HEADLINE, build_breakdowns, suppression_cost
+from survey_app.breakdowns import HEADLINE, REASON_SCOPES, build_breakdowns, suppression_cost
 from survey_app.closed_parts import ClosedPartLayout
 from survey_app.config import Settings
 from survey_app.keys import WaveKeyStore
@@ -72,9 +72,14 @@ from survey_app.storage.models import (
 )
 from survey_app.waves import instrument_from_definition
 
-# Stored for every withheld cell, whatever the reason: whether a cell was below MIN_CELL or withheld
-# to protect another is itself a bound on its count, which a reader must not get.
-WITHHELD = "withheld"
+# What a withheld cell stores is the reason it is published with (`analysis.disclosure.suppress`):
+# "primary" (fewer than MIN_CELL responses), "complementary" (withheld so that a smaller group cannot
+# be worked out) or "withheld" (no reason given). A reason is a bound on the cell's own count
+# (below MIN_CELL, or not), so disclosure control protects every small group against a reader who
+# reads it as well as one who does not: a primary cell still ranges over all of [0, MIN_CELL - 1]
+# given every figure of the wave's releases and every reason they gave. Where no pattern achieves
+# that, the measure's withheld cells carry no reason. Releases made before reasons were published
+# stored "withheld" for every withheld cell.
 
 
 class ReleaseError(Exception):
@@ -255,6 +260,7 @@ def release_wave(engine: Engine, wave_id: str, keys: WaveKeys, settings: Setting
         history=previous.history,
         cost=suppression_cost,
         keep=HEADLINE,
+        reason_scopes=REASON_SCOPES,
     )
     sealed_state = seal_with_key(
         keys.data_key,
@@ -301,7 +307,7 @@ def release_wave(engine: Engine, wave_id: str, keys: WaveKeys, settings: Setting
                         "measure": cell.measure,
                         "base": cell.base,
                         "counts": json.dumps(cell.counts) if cell.counts is not None else None,
-                        "withheld": WITHHELD if cell.withheld is not None else None,
+                        "withheld": cell.withheld,
                         "held_from_previous": cell.held_from_previous,
                     }
                     for cell in cells

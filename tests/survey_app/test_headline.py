@@ -22,7 +22,7 @@ from survey_app.release import _previous_release, release_wave
 from survey_app.storage.database import engine_for
 from survey_app.storage.models import PublishedCell, Release
 from survey_app.waves import find_published_wave
-from tests.analysis.attacks import exactly_recoverable, feasible_ranges
+from tests.analysis.attacks import exactly_recoverable, feasible_ranges, labelled
 from tests.survey_app.helpers import mix_now, open_test_wave
 
 WHITE_NURSE = {"q27c": 2, "q28": 1, "q34a": 3, "q35": 26}
@@ -86,3 +86,40 @@ def test_a_small_not_stated_group_no_longer_hides_a_large_bme_headline(settings:
         assert low <= truth[Cell("bme_white", "Not stated")] <= high, (measure, low, high)
         for cell, (low, high) in ranges.items():
             assert high - low >= settings.min_cell - 1e-6, (measure, cell, low, high)
+        # The reasons published are true, and a reader who reads them narrows no small group.
+        told = labelled(cells, measure)
+        for cell, (state, _) in told.items():
+            if state in ("primary", "complementary"):
+                assert state == ("primary" if truth[cell] < settings.min_cell else "complementary"), (cell, state)
+        assert told[Cell("bme_white", "Not stated")][0] in ("primary", "withheld")
+        for cell, (low, high) in feasible_ranges([told], relations, settings.min_cell, empty).items():
+            if truth[cell] < settings.min_cell:
+                assert high - low >= settings.min_cell - 1 - 1e-6, (measure, cell, low, high)
+
+
+def test_the_dashboard_says_why_each_group_is_withheld(settings: Settings) -> None:
+    """What an EDI lead reads: "fewer than 11 responses" only for a group that has fewer, and the
+    headline pair shown."""
+    from survey_app.indicators import COMPLEMENTARY_WORDING, NO_REASON_WORDING, wave_indicators, withheld_wording
+
+    rows = _people(WHITE_NURSE, 40) + _people(BLACK_NURSE, 30) + _people(ASIAN_HCA, 25) + _people(NOT_STATED, 6)
+    cells, _, true_bases = _release(settings, rows)
+    with engine_for(settings.database_url).connect() as connection:
+        report = wave_indicators(connection, "staff", "ethnic_category")
+    small = withheld_wording(settings.min_cell)
+    seen = set()
+    for result in report.indicators:
+        for group in result.groups:
+            shown = group.figure
+            if not shown.withheld:
+                continue
+            wording = report.wording_for(shown)
+            seen.add(wording)
+            base = true_bases[(shown.table, shown.group, shown.measure)]
+            if wording == small:
+                assert base < settings.min_cell, (shown, base)
+            elif wording == COMPLEMENTARY_WORDING:
+                assert base >= settings.min_cell, (shown, base)
+            else:
+                assert wording == NO_REASON_WORDING
+    assert small in seen
