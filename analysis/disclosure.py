@@ -423,9 +423,9 @@ def suppress(
     them now would let the earlier release's relations recover what it withheld.
     `history`: the wave's earlier publications of this measure and the held figures of stale cells,
     for interval protection across releases. `cost`: what withholding a cell loses (default: its base).
-    `keep`: cells to keep shown if any safe pattern allows (a headline pair): suppression is first
-    tried with them never chosen as complements, and only if that leaves a withheld cell unprotected
-    is it run again with every cell a candidate (the cost still preferring others).
+    `keep`: cells to keep shown if any safe pattern allows (a headline pair): when the cheapest
+    pattern withholds one of them, suppression is run again with them never chosen as complements,
+    and that pattern is used unless it leaves a withheld cell unprotected.
 
     Reasons: the pattern is searched for with no reason published for the current release (and,
     where earlier releases gave reasons, against a reader of those). Then true reasons, PRIMARY
@@ -439,14 +439,14 @@ def suppress(
     history = history or History()
     stale, still = frozenset(stale), frozenset(still_withheld)
     kept = frozenset(cell for cell in keep if cell in bases and bases[cell] >= min_cell and cell not in still)
-    pattern: dict[Cell, str] | None = None
-    if kept:
+    pattern = _suppress(bases, relations, min_cell, stale, still, history, cost, frozenset(), strict=False)
+    if kept & set(pattern):
+        # The cheapest pattern withholds a kept cell: look for one that keeps them all (it may cost
+        # more elsewhere: that is the point of keeping them).
         try:
             pattern = _suppress(bases, relations, min_cell, stale, still, history, cost, kept, strict=True)
         except _Stuck:
             pass
-    if pattern is None:
-        pattern = _suppress(bases, relations, min_cell, stale, still, history, cost, frozenset(), strict=False)
     return _with_reasons(pattern, stale, bases, relations, min_cell, history, reason_scopes)
 
 

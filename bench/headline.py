@@ -13,6 +13,9 @@ of every WRES and companion measure (`analysis.indicators.MEASURES`) are counted
 - each withheld cell with the reason stored for it, and the release's count of every cell
   published and withheld (what keeping the headline costs elsewhere).
 
+`--base-cost` measures the same data with complements chosen by base alone and no headline kept,
+as releases chose them before cost-weighted suppression.
+
 Disclosure control may still withhold an eligible headline when no safe pattern keeps it; the
 figure to watch is shown / eligible.
 """
@@ -110,7 +113,17 @@ def main() -> None:
     parser.add_argument("--responses", type=int, nargs="+", default=[200])
     parser.add_argument("--seeds", type=int, nargs="+", default=[2020])
     parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument(
+        "--base-cost",
+        action="store_true",
+        help="for comparison: choose complements by base alone and keep no headline (how releases chose before)",
+    )
     args = parser.parse_args()
+    if args.base_cost:
+        from survey_app import release as release_module
+
+        release_module.HEADLINE = ()  # type: ignore[misc]
+        release_module.suppression_cost = lambda cell, base: float(base)  # type: ignore[assignment]
     runs = []
     for responses in args.responses:
         for seed in args.seeds:
