@@ -12,6 +12,9 @@ wave*:
 - **Tables.** A shown figure changes only once its base has grown by at least `MIN_CELL` since it
   was last shown (or first withheld), and a withheld cell's range, given the relations of this and
   every earlier release, spans at least `MIN_CELL` (`analysis/tables.py`, `analysis/intervals.py`).
+  Which figure protects a small one is chosen by cost, keeping the BME/White headline whenever a
+  safe pattern allows (`survey_app/breakdowns.py`); each withheld cell stores its true reason where
+  giving it narrows no small group (see WITHHELD_REASONS below).
   Breakdown questions themselves (ethnic group, worker type, occupation, organisation) are not
   published as measures: their answer counts are the breakdowns' group sizes, which disclosure
   control decides, and counting them again inside every group would publish those sizes unprotected.
@@ -72,14 +75,15 @@ from survey_app.storage.models import (
 )
 from survey_app.waves import instrument_from_definition
 
-# What a withheld cell stores is the reason it is published with (`analysis.disclosure.suppress`):
+# WITHHELD_REASONS. What a withheld cell stores is the reason it is published with (`analysis.disclosure.suppress`):
 # "primary" (fewer than MIN_CELL responses), "complementary" (withheld so that a smaller group cannot
 # be worked out) or "withheld" (no reason given). A reason is a bound on the cell's own count
 # (below MIN_CELL, or not), so disclosure control protects every small group against a reader who
 # reads it as well as one who does not: a primary cell still ranges over all of [0, MIN_CELL - 1]
-# given every figure of the wave's releases and every reason they gave. Where no pattern achieves
-# that, the measure's withheld cells carry no reason. Releases made before reasons were published
-# stored "withheld" for every withheld cell.
+# given every figure of the wave's releases and every reason they gave. Reasons are given on the
+# widest of `REASON_SCOPES` (all tables; the headline tables; ...) where that holds, and nowhere
+# else ("withheld"); they never cause a figure to be withheld. Releases made before reasons were
+# published stored "withheld" for every withheld cell.
 
 
 class ReleaseError(Exception):
