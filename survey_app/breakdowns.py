@@ -4,17 +4,22 @@ Each ethnic category and heading, White vs BME, worker type, occupation heading,
 regional waves), and ethnic heading x worker type; "Not stated" is its own group everywhere. The
 relations between them (a heading is the sum of its categories, ...) go to disclosure control.
 
-Which cell disclosure control withholds to protect a small one is decided by `suppression_cost`:
-what a WRES reader loses, the cell's base times a weight. The headline pair (BME and White) weighs
-most, then each ethnic heading, then the other breakdowns' groups; "Not stated" groups weigh least,
-then the release total, the fine ethnic categories and the heading x worker type cells. And
-`HEADLINE` is kept shown whenever any safe pattern allows (`analysis.disclosure.suppress`). Before,
+Which cell disclosure control withholds to protect a small one is decided by `suppression_cost` and
+`HEADLINE`. The headline pair (BME and White) is kept shown whenever a safe pattern allows
+(`analysis.disclosure.suppress`: when the cheapest pattern withholds either, a pattern that never
+chooses them is searched for). Otherwise the cost is the cell's base, the respondents a reader
+loses, which already makes "Not stated" groups and fine categories cheap and headings dear. Before,
 a small "Not stated" group (its cell sits in total = White + BME + Not stated) was protected by
-withholding BME, the smaller of the pair, and the headline disappeared although its two sides each
-had dozens of respondents. Weights rather than strict tiers: a cheap cell that protects badly
-(strict tiers tried every fine category before a heading) withheld several times as many figures
-on small regional waves (bench/indicators.py at 300 responses: 44 of 356 WRES cells shown, against
-126 before and after this weighting).
+withholding BME, the smaller of the pair, and the headline disappeared although each side had
+dozens of respondents; now the total is withheld instead.
+
+Tiered and weighted costs (headline > headings > other breakdowns > totals, fine categories > Not
+stated) were tried and measured: they showed the headline too, but withheld more of everything
+else, because a cheap cell that protects badly needs further cells withheld after it. WRES cells
+shown by bench/indicators.py (3-organisation regional wave, 356 cells; the headline 8 of 8 in each):
+at 300 responses 60 (weights) and 44 (strict tiers) against 68 (base); at 500 responses 138 and 48
+against 189 (base, the same as before this change). On the demo the base cost published as many
+cells or more in every run (bench/headline.py).
 """
 
 from __future__ import annotations
@@ -24,12 +29,12 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from analysis.disclosure import (
+    Cell,
     Relation,
     cross_relations,
     hierarchy_relations,
     total_relation,
 )
-from analysis.disclosure import Cell
 from analysis.tables import TOTAL, Breakdown, Column
 from questionnaires import Instrument, Question
 
@@ -46,25 +51,10 @@ REASON_SCOPES: tuple[frozenset[str] | None, ...] = (
     frozenset({"bme_white"}),
 )
 
-# What withholding a cell loses, per respondent it holds: the base times this weight.
-_TABLE_WEIGHT = {
-    "bme_white": 4.0,
-    "ethnic_heading": 2.0,
-    "worker_type": 1.5,
-    "occupation_heading": 1.5,
-    "organisation": 1.5,
-    "ethnic_category": 1.0,
-    "ethnic_heading_x_worker_type": 1.0,
-    TOTAL.table: 1.0,
-}
-NOT_STATED_WEIGHT = 0.5
-
 
 def suppression_cost(cell: Cell, base: int) -> float:
-    """What withholding `cell` loses a WRES reader (see the module docstring)."""
-    if cell.group == NOT_STATED or cell.group.endswith(f"| {NOT_STATED}") or cell.group.startswith(f"{NOT_STATED} |"):
-        return NOT_STATED_WEIGHT * base
-    return _TABLE_WEIGHT.get(cell.table, 1.5) * base
+    """What withholding `cell` loses a WRES reader: its respondents (see the module docstring)."""
+    return float(base)
 
 
 def _question_with(instrument: Instrument, breakdown: str) -> Question | None:
