@@ -15,6 +15,21 @@ figures through any of them, alone or combined, nor narrowed to a small range, s
 4. interval protection (`analysis/intervals.py`): a linear programme over every relation of this
    release *and of the wave's earlier releases* finds each withheld cell's least and greatest
    possible value; while one ranges over fewer than `min_cell`, another cell linked to it is withheld.
+   It does so for a reader who ignores why cells are withheld, and, where an earlier release of the
+   wave published reasons, for one who reads them too (analysis/intervals.py, `labelled`).
+5. reasons: each withheld cell is returned with the reason to publish. PRIMARY ("fewer than
+   `min_cell` responses") tells a reader its count is in [0, min_cell - 1]; COMPLEMENTARY ("withheld
+   so that a smaller group cannot be worked out") that it is `min_cell` or more. A reason is a
+   function of the cell's own count alone, so it tells exactly that bound; but bounds combine with
+   the relations (White and BME shown, total = White + BME + NS: a complementary total and a primary
+   NS are fine; a primary A and a complementary B with A + B = 15 known put A in [0, 4]). So the
+   reasons are published only where, read with everything the wave has published, they leave every
+   primary cell its whole range [0, min_cell - 1] (nothing beyond "fewer than min_cell") and every
+   other withheld cell at least `min_cell` wide; elsewhere a withheld cell is WITHHELD, with no reason
+   (shown as "withheld to protect a small group", true of both). Publishing reasons never withholds
+   anything more. Like the pattern itself, which cells carry a reason depends on the counts, and the
+   audits do not model that choice (nor does tau-ARGUS model its pattern): a reader who reruns the
+   algorithm over every table consistent with what is published could in principle learn from it.
 
 Which cell is withheld to protect another is the cheapest by a cost function (by default the cell's
 base: the least information lost); a caller may weigh cells otherwise, e.g. keep a headline figure
@@ -40,10 +55,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analysis.intervals import IntervalAudit, Publication
+from analysis.intervals import Interval, IntervalAudit, Publication
 
 PRIMARY = "primary"
 COMPLEMENTARY = "complementary"
+WITHHELD = "withheld"  # published without a reason (see `suppress`)
 
 
 @dataclass(frozen=True, order=True)
@@ -100,6 +116,10 @@ def _by_cost(cost: Cost) -> Callable[[Cell], tuple[float, Cell]]:
     return lambda cell: (cost(cell), cell)
 
 
+class _Stuck(Exception):
+    """Every cell that could protect a withheld one is a cell the caller asked to keep shown."""
+
+
 def _complete_simple(
     withheld: dict[Cell, str],
     stale: frozenset[Cell],
@@ -107,10 +127,19 @@ def _complete_simple(
     relations: Sequence[Relation],
     min_cell: int,
     cost: Cost,
+    keep: frozenset[Cell] = frozenset(),
+    label: str = COMPLEMENTARY,
 ) -> None:
     """Withhold more until no relation has exactly one unknown (withheld or stale) member, and no
-    relation with a shown parent hides non-empty children that add up to fewer than min_cell."""
-    order = _by_cost(cost)
+    relation with a shown parent hides non-empty children that add up to fewer than min_cell.
+
+    The cheapest shown member protects (a child before its parent at equal cost: with the default
+    cost, the base, a parent always costs more than a shown child). Raises _Stuck when only cells
+    in `keep` could."""
+    def order(cell: Cell) -> tuple[float, bool, Cell]:
+        return (cost(cell), cell in parents, cell)
+
+    parents: set[Cell] = set()
     changed = True
     while changed:
         changed = False
@@ -129,12 +158,20 @@ def _complete_simple(
             )
             if len(hidden) != 1 and not small_sum:
                 continue
-            # Withhold the cheapest shown non-empty child; the parent only if no such child is left.
             children = [cell for cell in shown if cell != relation.parent and bases[cell] > 0]
             if not children and small_sum:
                 continue  # nothing below the parent protects; the interval check decides
-            choice = min(children or shown, key=order)
-            withheld[choice] = COMPLEMENTARY
+            if children:
+                options = children + [cell for cell in shown if cell == relation.parent and bases[cell] > 0]
+            else:
+                options = shown
+            options = [cell for cell in options if cell not in keep]
+            if not options:
+                raise _Stuck(relation.parent)
+            parents.clear()
+            parents.add(relation.parent)
+            choice = min(options, key=order)
+            withheld[choice] = label
             changed = True
 
 
@@ -224,6 +261,7 @@ def _linked_candidates(
     relations: Sequence[Relation],
     cost: Cost,
     include_stale: frozenset[Cell] = frozenset(),
+    keep: frozenset[Cell] = frozenset(),
 ) -> list[Cell]:
     """Shown cells of every relation linked to the target through unknown cells, cheapest first.
 
@@ -246,7 +284,10 @@ def _linked_candidates(
             for relation in relations
             if linked & set(relation.members)
             for member in relation.members
-            if member in bases and bases[member] > 0 and (member not in unknown or member in include_stale)
+            if member in bases
+            and bases[member] > 0
+            and (member not in unknown or member in include_stale)
+            and member not in keep
         },
         key=_by_cost(cost),
     )
@@ -259,10 +300,11 @@ def _complement_for(
     bases: Mapping[Cell, int],
     relations: Sequence[Relation],
     cost: Cost,
+    keep: frozenset[Cell] = frozenset(),
 ) -> Cell | None:
     """A shown cell whose withholding leaves `target` undetermined, preferring cheap ones."""
     unknown = set(withheld) | stale
-    candidates = _linked_candidates(target, unknown, bases, relations, cost)
+    candidates = _linked_candidates(target, unknown, bases, relations, cost, keep=keep)
     if not candidates:
         return None
     for candidate in candidates[:COMPLEMENT_TRIES]:
@@ -289,7 +331,29 @@ def _publication(
         withheld=frozenset(cell for cell in withheld if cell in bases)
         | frozenset(cell for cell in stale if cell not in held),
         known_zero=frozenset(cell for cell in withheld if cell in bases and bases[cell] == 0),
+        below=frozenset(cell for cell, reason in withheld.items() if cell in bases and reason == PRIMARY),
+        above=frozenset(cell for cell, reason in withheld.items() if cell in bases and reason == COMPLEMENTARY),
     )
+
+
+class _Readers:
+    """The interval audits of two readers: one who ignores why cells are withheld, one who reads it
+    (see analysis/intervals.py). A cell is protected only when it is against both."""
+
+    def __init__(self, audits: Sequence[IntervalAudit]) -> None:
+        self.audits = audits
+        self.verified: list[set[Cell]] = [set() for _ in audits]
+
+    def narrowest(self, targets: Sequence[Cell], verified: list[set[Cell]] | None = None) -> tuple[Cell, Interval] | None:
+        verified = verified if verified is not None else self.verified
+        for audit, seen in zip(self.audits, verified):
+            narrow = audit.narrowest(targets, seen)
+            if narrow is not None:
+                return narrow
+        return None
+
+    def slack(self, cell: Cell) -> float:
+        return min(audit.slack(cell) for audit in self.audits)
 
 
 def _audit(
@@ -299,15 +363,20 @@ def _audit(
     relations: Sequence[Relation],
     min_cell: int,
     history: History,
-) -> IntervalAudit:
+) -> _Readers:
     current = _publication(withheld, stale, bases, history.held or {})
-    audit = IntervalAudit(current, relations, min_cell, history.earlier)
-    if history.earlier and not audit.check_feasible():
-        # Earlier releases contradict what is known now (they cannot, unless a release was edited):
-        # check this release on its own rather than trust them.
-        logging.getLogger("analysis.disclosure").warning("earlier releases are inconsistent; checked alone")
-        audit = IntervalAudit(current, relations, min_cell)
-    return audit
+    audits = []
+    # A reader of reasons differs from one who ignores them only where some release gave reasons.
+    readers = (False, True) if any(p.below or p.above for p in (*history.earlier, current)) else (False,)
+    for labelled in readers:
+        audit = IntervalAudit(current, relations, min_cell, history.earlier, labelled=labelled)
+        if history.earlier and not audit.check_feasible():
+            # Earlier releases contradict what is known now (they cannot, unless a release was edited):
+            # check this release on its own rather than trust them.
+            logging.getLogger("analysis.disclosure").warning("earlier releases are inconsistent; checked alone")
+            audit = IntervalAudit(current, relations, min_cell, labelled=labelled)
+        audits.append(audit)
+    return _Readers(audits)
 
 
 def _widening_complement(
@@ -319,18 +388,20 @@ def _widening_complement(
     min_cell: int,
     history: History,
     cost: Cost,
+    keep: frozenset[Cell] = frozenset(),
+    label: str = COMPLEMENTARY,
 ) -> Cell | None:
-    """The cheapest linked cell whose withholding widens `target` to min_cell; else the one that
-    widens it most (the next round goes on from there)."""
-    candidates = _linked_candidates(target, set(withheld) | stale, bases, relations, cost, stale)
+    """The cheapest linked cell whose withholding widens `target` as required (for both readers);
+    else the one that widens it most (the next round goes on from there)."""
+    candidates = _linked_candidates(target, set(withheld) | stale, bases, relations, cost, stale, keep)
     best: tuple[float, Cell] | None = None
     for candidate in candidates[:COMPLEMENT_TRIES]:
-        trial = {**withheld, candidate: COMPLEMENTARY}
-        width = _audit(trial, stale - {candidate}, bases, relations, min_cell, history).interval(target).width
-        if width >= min_cell:
+        trial = {**withheld, candidate: label}
+        slack = _audit(trial, stale - {candidate}, bases, relations, min_cell, history).slack(target)
+        if slack >= 0:
             return candidate
-        if best is None or width > best[0]:
-            best = (width, candidate)
+        if best is None or slack > best[0]:
+            best = (slack, candidate)
     return best[1] if best is not None else None
 
 
@@ -343,31 +414,105 @@ def suppress(
     *,
     history: History | None = None,
     cost: Cost | None = None,
+    keep: Iterable[Cell] = (),
+    reason_scopes: Sequence[frozenset[str] | None] = (None,),
 ) -> dict[Cell, str]:
-    """Decide which cells to withhold; returns each withheld cell with its reason.
+    """Decide which cells to withhold; returns each withheld cell with the reason to publish.
 
     `still_withheld`: cells withheld last time whose base has not grown by `min_cell` since; showing
     them now would let the earlier release's relations recover what it withheld.
     `history`: the wave's earlier publications of this measure and the held figures of stale cells,
     for interval protection across releases. `cost`: what withholding a cell loses (default: its base).
+    `keep`: cells to keep shown if any safe pattern allows (a headline pair): when the cheapest
+    pattern withholds one of them, suppression is run again with them never chosen as complements,
+    and that pattern is used unless it leaves a withheld cell unprotected.
+
+    Reasons: the pattern is searched for with no reason published for the current release (and,
+    where earlier releases gave reasons, against a reader of those). Then true reasons, PRIMARY
+    (base below `min_cell`) and COMPLEMENTARY (withheld to protect another), are given on the cells
+    of the first of `reason_scopes` (sets of table names, None: every table) in which, read with
+    everything else, they leave every small group at least min_cell - 1 wide (all of [0, min_cell - 1]
+    for a cell published as primary); elsewhere a withheld cell is WITHHELD (no reason). So giving
+    reasons never withholds anything more, and never narrows a small group.
     """
     cost = cost or (lambda cell: float(bases[cell]))
     history = history or History()
-    withheld: dict[Cell, str] = {cell: PRIMARY for cell, base in bases.items() if base < min_cell}
+    stale, still = frozenset(stale), frozenset(still_withheld)
+    kept = frozenset(cell for cell in keep if cell in bases and bases[cell] >= min_cell and cell not in still)
+    pattern = _suppress(bases, relations, min_cell, stale, still, history, cost, frozenset(), strict=False)
+    if kept & set(pattern):
+        # The cheapest pattern withholds a kept cell: look for one that keeps them all (it may cost
+        # more elsewhere: that is the point of keeping them).
+        try:
+            pattern = _suppress(bases, relations, min_cell, stale, still, history, cost, kept, strict=True)
+        except _Stuck:
+            pass
+    return _with_reasons(pattern, stale, bases, relations, min_cell, history, reason_scopes)
+
+
+def _with_reasons(
+    pattern: dict[Cell, str],
+    stale: frozenset[Cell],
+    bases: Mapping[Cell, int],
+    relations: Sequence[Relation],
+    min_cell: int,
+    history: History,
+    scopes: Sequence[frozenset[str] | None],
+) -> dict[Cell, str]:
+    """The pattern with true reasons on the cells of the widest scope (a set of tables, None: all) in
+    which a reader of reasons can narrow no small group by them, WITHHELD elsewhere (see the module
+    docstring, step 5). With no reason given, the pattern is safe already."""
+    truth = {cell: PRIMARY if bases.get(cell, 0) < min_cell else COMPLEMENTARY for cell in pattern}
+    small = frozenset(cell for cell, reason in truth.items() if reason == PRIMARY)
+    stale_cells = frozenset(cell for cell in stale if cell not in pattern)
+    relevant = [r for r in relations if any(cell in bases for cell in r.members)]
+    targets = sorted(cell for cell in small if cell in bases and bases[cell] > 0)
+    for scope in scopes:
+        reasons = {
+            cell: reason if scope is None or cell.table in scope else WITHHELD for cell, reason in truth.items()
+        }
+        if all(reason == WITHHELD for reason in reasons.values()):
+            continue
+        current = _publication(reasons, stale_cells, bases, history.held or {})
+        audit = IntervalAudit(current, relevant, min_cell, history.earlier, labelled=True, small=small)
+        if history.earlier and not audit.check_feasible():
+            break
+        if not targets or audit.narrowest(targets) is None:
+            return reasons
+    return dict(pattern)
+
+
+def _suppress(
+    bases: Mapping[Cell, int],
+    relations: Sequence[Relation],
+    min_cell: int,
+    stale: Iterable[Cell],
+    still_withheld: frozenset[Cell],
+    history: History,
+    cost: Cost,
+    keep: frozenset[Cell],
+    strict: bool,
+) -> dict[Cell, str]:
+    """One pass of `suppress`. `strict`: raise _Stuck rather than return a pattern that leaves a
+    withheld cell unprotected (only cells in `keep`, or nothing, could protect it)."""
+    primary = complementary = WITHHELD  # reasons are decided afterwards (`_with_reasons`)
+    withheld: dict[Cell, str] = {cell: primary for cell, base in bases.items() if base < min_cell}
     for cell in still_withheld:
-        withheld.setdefault(cell, COMPLEMENTARY)
+        withheld.setdefault(cell, complementary)
     stale_cells = frozenset(cell for cell in stale if cell not in withheld)
     relevant = [r for r in relations if any(cell in bases for cell in r.members)]
     order = _by_cost(cost)
-    verified: set[Cell] = set()  # withholding more only widens ranges: a wide cell stays wide
+    verified: list[set[Cell]] = [set(), set()]  # withholding more only widens ranges: a wide cell stays wide
     while True:
-        _complete_simple(withheld, stale_cells, bases, relevant, min_cell, cost)
+        _complete_simple(withheld, stale_cells, bases, relevant, min_cell, cost, keep, complementary)
         exposed = determined_cells(set(withheld) | stale_cells, bases, relevant)
         if exposed:
-            choice = _complement_for(exposed[0], withheld, stale_cells, bases, relevant, cost)
+            choice = _complement_for(exposed[0], withheld, stale_cells, bases, relevant, cost, keep)
             if choice is None:  # everything around it is withheld already; nothing more to hide
+                if strict:
+                    raise _Stuck(exposed[0])
                 return withheld
-            withheld[choice] = COMPLEMENTARY
+            withheld[choice] = complementary
             continue
         targets = sorted((cell for cell in withheld if cell in bases and bases[cell] > 0), key=order)
         if not targets:
@@ -375,9 +520,13 @@ def suppress(
         narrow = _audit(withheld, stale_cells, bases, relevant, min_cell, history).narrowest(targets, verified)
         if narrow is None:
             return withheld
-        choice = _widening_complement(narrow[0], withheld, stale_cells, bases, relevant, min_cell, history, cost)
+        choice = _widening_complement(
+            narrow[0], withheld, stale_cells, bases, relevant, min_cell, history, cost, keep, complementary
+        )
         if choice is None:  # nothing left to withhold around it
+            if strict:
+                raise _Stuck(narrow[0])
             logging.getLogger("analysis.disclosure").warning("cannot widen %s beyond %s", narrow[0], narrow[1])
             return withheld
-        withheld[choice] = COMPLEMENTARY
+        withheld[choice] = complementary
         stale_cells = stale_cells - {choice}

@@ -15,7 +15,20 @@ What a reader knows, and this module uses, for one measure of one wave over its 
   because its count has changed, but by fewer than `min_cell`: its count lies in [v + 1, v + min_cell - 1];
 - a cell shown again after a run of releases in which it was withheld has grown by at least
   `min_cell` since the first release of that run (unless it was entering that run from a held figure,
-  whose reference is the shown one).
+  whose reference is the shown one);
+- why each withheld cell is withheld, when the release says so: "fewer than `min_cell` responses"
+  (primary) puts its count in [0, min_cell - 1]; "withheld so that a smaller group cannot be worked
+  out" (complementary) puts it at `min_cell` or more.
+
+A reader told the reasons knows more, so an audit that reads them (`labelled=True`, with `small`
+the cells truly below min_cell) asks this of the small groups: each must range over min_cell - 1, all
+of [0, min_cell - 1] for one published as primary (the figures add nothing to what its reason
+says). A complementary cell is no small group, and to that reader it may be
+narrowed by its small neighbour's bound alone (White and BME shown, "Not stated" primary: the total
+lies within min_cell - 1 of their sum); anything that would narrow a small group through it shows
+in the small group's own range, which is checked over the same joint constraints. Disclosure
+control runs both audits, with and without the reasons: a reader who ignores the reasons still
+finds every withheld cell, complementary ones included, ranging over at least `min_cell`.
 
 The feasible range of a cell is found by two linear programmes (scipy's HiGHS): minimise and maximise
 the cell over all releases' unknowns at once. An LP relaxes integrality, so its range can only be
@@ -65,6 +78,10 @@ class Publication:
     withheld: frozenset[Cell] = frozenset()
     known_zero: frozenset[Cell] = frozenset()
     """Withheld cells a reader may take as empty (only the current release says which)."""
+    below: frozenset[Cell] = frozenset()
+    """Withheld cells published as "fewer than min_cell responses" (primary)."""
+    above: frozenset[Cell] = frozenset()
+    """Withheld cells published as withheld to protect another (complementary): min_cell or more."""
 
     def cells(self) -> set[Cell]:
         return set(self.shown) | set(self.held) | set(self.withheld)
@@ -74,6 +91,8 @@ class Publication:
             tuple(sorted(self.shown.items())),
             tuple(sorted(self.held.items())),
             tuple(sorted(self.withheld)),
+            tuple(sorted(self.below)),
+            tuple(sorted(self.above)),
         )
 
 
@@ -110,6 +129,8 @@ class IntervalAudit:
         relations: Sequence[Relation],
         min_cell: int,
         history: Sequence[Publication] = (),
+        labelled: bool = False,
+        small: frozenset[Cell] | None = None,
     ) -> None:
         self.min_cell = min_cell
         self.epochs = [*collapse(history), current]
@@ -117,19 +138,32 @@ class IntervalAudit:
         self.index: dict[tuple[int, Cell], int] = {}
         lower: list[float] = []
         upper: list[float | None] = []
+        required: list[float] = []
+        last = len(self.epochs) - 1
         for e, publication in enumerate(self.epochs):
             for cell in sorted(publication.cells()):
                 if cell in zero or cell in publication.shown:
                     continue
                 self.index[(e, cell)] = len(lower)
+                required.append(float(min_cell))
                 if cell in publication.held:
                     value = publication.held[cell]
                     lower.append(value + 1.0)
                     upper.append(value + min_cell - 1.0)
+                elif labelled and cell in publication.below:
+                    lower.append(0.0)
+                    upper.append(min_cell - 1.0)
+                elif labelled and cell in publication.above:
+                    lower.append(float(min_cell))
+                    upper.append(None)
                 else:
                     lower.append(0.0)
                     upper.append(None)
+                if e == last and small is not None and cell not in publication.held:
+                    # all of [0, min_cell - 1] for a small group; nothing for a large one (see above)
+                    required[-1] = min_cell - 1.0 if cell in small else 0.0
         self.size = len(lower)
+        self._required = np.array(required, dtype=float)
         self._bounds = list(zip(lower, upper))
         equal_rows, equal_constants = self._relation_rows(relations, zero)
         less_rows, less_constants = self._growth_rows(zero)
@@ -276,10 +310,13 @@ class IntervalAudit:
         """Up to `rounds` LPs pushing the targets not yet seen wide up (then down) together, with
         random weights (see the module docstring)."""
         last = len(self.epochs) - 1
-        variables = np.array([self.index[(last, cell)] for cell in targets if (last, cell) in self.index], dtype=np.int64)
+        variables = np.array(
+            [self.index[(last, cell)] for cell in targets if (last, cell) in self.index and self.required(cell) > 0],
+            dtype=np.int64,
+        )
         rng = np.random.default_rng(len(variables))
         for round_ in range(rounds):
-            open_ = variables[self._seen_high[variables] - self._seen_low[variables] < self.min_cell - TOLERANCE]
+            open_ = variables[self._seen_high[variables] - self._seen_low[variables] < self._required[variables] - TOLERANCE]
             if not len(open_):
                 return
             objective = np.zeros(self.size)
@@ -301,13 +338,26 @@ class IntervalAudit:
         low = math.ceil(low - TOLERANCE)
         return Interval(low, math.floor(high + TOLERANCE) if bounded and high is not None else math.inf)
 
-    def wide(self, cell: Cell) -> bool:
-        """Whether solutions found so far already show the cell ranging over min_cell."""
+    def required(self, cell: Cell) -> float:
+        """How wide the cell's range must be: min_cell, or min_cell - 1 for a cell published as primary
+        to a reader who reads reasons (all of [0, min_cell - 1])."""
         variable = self.index.get((len(self.epochs) - 1, cell))
-        return variable is not None and self._seen_high[variable] - self._seen_low[variable] >= self.min_cell - TOLERANCE
+        return float(self.min_cell) if variable is None else float(self._required[variable])
+
+    def slack(self, cell: Cell) -> float:
+        """How much wider than required the cell's range is (negative: too narrow)."""
+        return self.interval(cell).width - self.required(cell)
+
+    def wide(self, cell: Cell) -> bool:
+        """Whether solutions found so far already show the cell ranging as widely as required."""
+        variable = self.index.get((len(self.epochs) - 1, cell))
+        return (
+            variable is not None
+            and self._seen_high[variable] - self._seen_low[variable] >= self._required[variable] - TOLERANCE
+        )
 
     def narrowest(self, targets: Sequence[Cell], verified: set[Cell] | None = None) -> tuple[Cell, Interval] | None:
-        """The first target (in the order given) whose range is narrower than min_cell, with its range.
+        """The first target (in the order given) whose range is narrower than required, with its range.
 
         Targets found wide are added to `verified` (withholding more only widens ranges, so a caller
         checking again after withholding more may skip them)."""
@@ -315,7 +365,7 @@ class IntervalAudit:
         pending = [cell for cell in targets if cell not in verified]
         self.explore(EXPLORE_ROUNDS if len(pending) > EXPLORE_ROUNDS else 0, pending)
         for cell in pending:
-            if (len(self.epochs) - 1, cell) not in self.index:
+            if (len(self.epochs) - 1, cell) not in self.index or self.required(cell) <= 0:
                 continue
             if not self.wide(cell):
                 variable = self.index[(len(self.epochs) - 1, cell)]
@@ -327,7 +377,7 @@ class IntervalAudit:
                     if not self._feasible or low is None:
                         return cell, Interval(0.0, 0.0)
                     found = Interval(math.ceil(low - TOLERANCE), math.floor(high + TOLERANCE))
-                    if found.width < self.min_cell:
+                    if found.width < self.required(cell):
                         return cell, found
             verified.add(cell)
         return None

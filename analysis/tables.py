@@ -17,7 +17,7 @@ from itertools import chain, repeat
 
 import numpy as np
 
-from analysis.disclosure import Cell, History, Relation, suppress
+from analysis.disclosure import COMPLEMENTARY, PRIMARY, Cell, History, Relation, suppress
 from analysis.intervals import Publication
 
 TOTAL = Cell("total", "All respondents")
@@ -168,7 +168,7 @@ class PublishedCell:
     measure: str
     base: int | None  # None when withheld: a withheld base is never stored
     counts: tuple[int, ...] | None  # per code of the measure, None when withheld
-    withheld: str | None = None  # "primary" or "complementary"
+    withheld: str | None = None  # the reason published: "primary", "complementary", or "withheld" (none)
     held_from_previous: bool = False
 
     @property
@@ -181,17 +181,30 @@ def publications(cells: Iterable[PublishedCell]) -> dict[str, Publication]:
     shown: dict[str, dict[Cell, int]] = {}
     held: dict[str, dict[Cell, int]] = {}
     withheld: dict[str, set[Cell]] = {}
+    below: dict[str, set[Cell]] = {}
+    above: dict[str, set[Cell]] = {}
     for cell in cells:
         at = Cell(cell.table, cell.group)
         shown.setdefault(cell.measure, {})
         if cell.withheld is not None or cell.base is None:
             withheld.setdefault(cell.measure, set()).add(at)
+            # The reason as published; an older release stored none ("withheld"): no bound.
+            if cell.withheld == PRIMARY:
+                below.setdefault(cell.measure, set()).add(at)
+            elif cell.withheld == COMPLEMENTARY:
+                above.setdefault(cell.measure, set()).add(at)
         elif cell.held_from_previous:
             held.setdefault(cell.measure, {})[at] = cell.base
         else:
             shown[cell.measure][at] = cell.base
     return {
-        measure: Publication(figures, held.get(measure, {}), frozenset(withheld.get(measure, ())))
+        measure: Publication(
+            figures,
+            held.get(measure, {}),
+            frozenset(withheld.get(measure, ())),
+            below=frozenset(below.get(measure, ())),
+            above=frozenset(above.get(measure, ())),
+        )
         for measure, figures in shown.items()
     }
 
@@ -283,6 +296,8 @@ def publish_tables(
     *,
     history: Mapping[str, Sequence[Publication]] | None = None,
     cost: Callable[[Cell, int], float] | None = None,
+    keep: Iterable[Cell] = (),
+    reason_scopes: Sequence[frozenset[str] | None] = (None,),
 ) -> tuple[list[PublishedCell], TablesReport, dict[tuple[str, str, str], int]]:
     """Count every measure for the total and every breakdown, then withhold jointly.
 
@@ -293,11 +308,14 @@ def publish_tables(
     `history`: per measure, what every earlier release of the wave published (`publications`),
     oldest first, so that withheld cells are protected as intervals across releases too.
     `cost`: what withholding a cell (with its base) loses; the cheapest protecting cell is withheld.
+    `keep`: cells kept shown whenever a safe pattern allows (see `suppress`).
+    `reason_scopes`: where withheld cells may carry their reason, widest first (see `suppress`).
     Returns the cells, the report, and the reference bases to keep for the next release.
     """
     previous = previous or {}
     previous_bases = previous_bases or {}
     history = history or {}
+    keep = tuple(keep)
     decided: dict[tuple, dict[Cell, str]] = {}
     true_bases: dict[tuple[str, str, str], int] = {}
     report = TablesReport()
@@ -345,6 +363,8 @@ def publish_tables(
                 still_withheld,
                 history=History(earlier, {cell: int(value) for cell, value in held.items() if value is not None}),
                 cost=(lambda cell, bases=bases: cost(cell, bases[cell])) if cost is not None else None,
+                keep=keep,
+                reason_scopes=reason_scopes,
             )
         withheld = decided[signature]
         for cell, base in bases.items():
@@ -357,7 +377,8 @@ def publish_tables(
             reason = withheld.get(cell)
             if reason is not None:
                 published.append(PublishedCell(cell.table, cell.group, column.name, None, None, reason))
-                tally[reason] += 1
+                # Counted by what it is, whether or not its reason is published.
+                tally["primary" if base < min_cell else "complementary"] += 1
                 continue
             before = previous.get((cell.table, cell.group, column.name))
             if cell in stale and before is not None:

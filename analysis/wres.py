@@ -68,6 +68,7 @@ class IndicatorCell:
     yes: int | None
     withheld: bool
     held_from_previous: bool = False
+    reason: str | None = None  # why a withheld cell is withheld, as published ("primary", "complementary")
 
     def __post_init__(self) -> None:
         if self.withheld and (self.base is not None or self.yes is not None):
@@ -89,10 +90,11 @@ class IndicatorCell:
         counts: Sequence[int] | None,
         withheld: bool,
         held_from_previous: bool = False,
+        reason: str | None = None,
     ) -> IndicatorCell:
         """From a published cell whose counts are per code (1 = yes, 2 = no)."""
         if withheld:
-            return cls(table, group, measure, None, None, True, held_from_previous)
+            return cls(table, group, measure, None, None, True, held_from_previous, reason)
         if base is None or counts is None:
             raise ValueError(f"shown cell {(table, group, measure)} needs a base and counts")
         return cls(table, group, measure, int(base), int(counts[0]), False, held_from_previous)
@@ -112,6 +114,7 @@ class Figure:
     ci_low: float | None = None
     ci_high: float | None = None
     held_from_previous: bool = False
+    reason: str | None = None  # of a withheld figure: "primary", "complementary", or None (not given)
 
     @property
     def shown(self) -> bool:
@@ -219,7 +222,9 @@ def response_rate(responses: int, eligible_headcount: int | None) -> float | Non
 
 def figure(cell: IndicatorCell) -> Figure:
     if cell.withheld:
-        return Figure(cell.table, cell.group, cell.measure, True, held_from_previous=cell.held_from_previous)
+        return Figure(
+            cell.table, cell.group, cell.measure, True, held_from_previous=cell.held_from_previous, reason=cell.reason
+        )
     assert cell.base is not None and cell.yes is not None
     return _figure(cell.table, cell.group, cell.measure, cell.yes, cell.base, cell.held_from_previous)
 

@@ -20,7 +20,10 @@ type, occupation heading, organisation, ethnic heading x worker type):
    of wres5-8 for every group of every breakdown) from the same opened records in the same run, with
    and without building the DataFrame (mapping each record field to its answer code). The figures must agree with every shown (not withheld, not
    held-over) published cell: the script stops with an error if one does not.
-4. **serve**: `survey_app.indicators.wave_indicators` reading the published tables (the data of the
+4. **headline**: of the WRES headline cells (BME and White, indicators 5-8) whose two sides each
+   have at least `MIN_CELL` respondents, how many the release shows (`headline_cells_shown` of
+   `headline_cells_eligible`; held-over figures count as not shown).
+5. **serve**: `survey_app.indicators.wave_indicators` reading the published tables (the data of the
    dashboard overview, by bme_white), cold (first call) and warm (median of repeated calls); and the
    overview page itself, `GET /edi/waves/{wave}` through the app signed in as an EDI lead (cold,
    median, p95, worst). Goal: under 100 ms.
@@ -379,6 +382,18 @@ def compare_figures(published: dict, computed: dict) -> dict[str, int]:
     return {"cells_compared": len(shown), "cells_withheld_not_compared": len(published) - len(shown)}
 
 
+def headline_cells(published: dict, computed: dict, min_cell: int) -> dict[str, int]:
+    """WRES headline cells (BME and White of wres5-8) whose two sides both have min_cell respondents
+    (eligible, from the pandas figures), and how many of them the release shows."""
+    eligible = shown = 0
+    for measure in ("wres5", "wres6", "wres7", "wres8"):
+        sides = [("bme_white", side, measure) for side in ("BME", "White")]
+        if all(computed.get(key, (0, 0))[1] >= min_cell for key in sides):
+            eligible += 2
+            shown += sum(1 for key in sides if published.get(key) is not None)
+    return {"headline_cells_eligible": eligible, "headline_cells_shown": shown}
+
+
 # --- serving ----------------------------------------------------------------------------------------
 
 def serve_timings(url: str) -> dict[str, Any]:
@@ -469,7 +484,9 @@ def run(responses: int, url_or_none: str | None, seed: int, part_format: int) ->
                 figures["indicator_seconds"] / max(pandas_times["pandas_groupby_seconds"], 1e-9), 2
             )
             del answers
-            figures.update(compare_figures(published_wres(url), computed))
+            published = published_wres(url)
+            figures.update(compare_figures(published, computed))
+            figures.update(headline_cells(published, computed, settings.min_cell))
             figures.update(serve_timings(url))
             figures["overview_in_process"] = overview_timings(settings, Path(folder))
             figures["peak_memory_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

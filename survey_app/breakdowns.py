@@ -3,6 +3,23 @@
 Each ethnic category and heading, White vs BME, worker type, occupation heading, organisation (for
 regional waves), and ethnic heading x worker type; "Not stated" is its own group everywhere. The
 relations between them (a heading is the sum of its categories, ...) go to disclosure control.
+
+Which cell disclosure control withholds to protect a small one is decided by `suppression_cost` and
+`HEADLINE`. The headline pair (BME and White) is kept shown whenever a safe pattern allows
+(`analysis.disclosure.suppress`: when the cheapest pattern withholds either, a pattern that never
+chooses them is searched for). Otherwise the cost is the cell's base, the respondents a reader
+loses, which already makes "Not stated" groups and fine categories cheap and headings dear. Before,
+a small "Not stated" group (its cell sits in total = White + BME + Not stated) was protected by
+withholding BME, the smaller of the pair, and the headline disappeared although each side had
+dozens of respondents; now the total is withheld instead.
+
+Tiered and weighted costs (headline > headings > other breakdowns > totals, fine categories > Not
+stated) were tried and measured: they showed the headline too, but withheld more of everything
+else, because a cheap cell that protects badly needs further cells withheld after it. WRES cells
+shown by bench/indicators.py (3-organisation regional wave, 356 cells; the headline 8 of 8 in each):
+at 300 responses 60 (weights) and 44 (strict tiers) against 68 (base); at 500 responses 138 and 48
+against 189 (base, the same as before this change). On the demo the base cost published as many
+cells or more in every run (bench/headline.py).
 """
 
 from __future__ import annotations
@@ -12,6 +29,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from analysis.disclosure import (
+    Cell,
     Relation,
     cross_relations,
     hierarchy_relations,
@@ -22,6 +40,21 @@ from questionnaires import Instrument, Question
 
 NOT_STATED = "Not stated"
 WHITE, BME = "White", "BME"
+HEADLINE = (Cell("bme_white", BME), Cell("bme_white", WHITE))
+# Where withheld cells carry their true reason ("fewer than 11 responses" or "withheld so that a
+# smaller group cannot be worked out"), widest first: the first in which the reasons narrow no
+# small group is used (analysis.disclosure.suppress); elsewhere a withheld cell has no reason.
+REASON_SCOPES: tuple[frozenset[str] | None, ...] = (
+    None,
+    frozenset({"total", "bme_white", "ethnic_heading", "worker_type", "occupation_heading", "organisation"}),
+    frozenset({"total", "bme_white", "ethnic_heading"}),
+    frozenset({"bme_white"}),
+)
+
+
+def suppression_cost(cell: Cell, base: int) -> float:
+    """What withholding `cell` loses a WRES reader: its respondents (see the module docstring)."""
+    return float(base)
 
 
 def _question_with(instrument: Instrument, breakdown: str) -> Question | None:

@@ -77,6 +77,28 @@ def withheld_wording(min_cell: int) -> str:
     return f"fewer than {min_cell} responses"
 
 
+# A withheld cell is shown with the reason its release published (survey_app/release.py): "fewer
+# than N responses" only when that is true, and this when it is withheld to protect another group.
+COMPLEMENTARY_WORDING = "withheld so that a smaller group cannot be worked out"
+# For a cell published without a reason (releases before reasons were published, or a measure for
+# which no pattern was safe against a reader of reasons): true of either reason.
+NO_REASON_WORDING = "withheld to protect a small group"
+
+
+def has_wording(wording: str) -> str:
+    """A withheld group's wording after its name: "has fewer than 11 responses", "is withheld so ..."."""
+    return f"is {wording}" if wording.startswith("withheld") else f"has {wording}"
+
+
+def figure_wording(shown: Figure, primary: str) -> str:
+    """What to say of a withheld figure; `primary` is the report's "fewer than N responses"."""
+    if shown.reason == "complementary":
+        return COMPLEMENTARY_WORDING
+    if shown.reason is None or shown.reason == "primary":
+        return primary
+    return NO_REASON_WORDING
+
+
 @dataclass(frozen=True)
 class GroupResult:
     figure: Figure
@@ -116,6 +138,19 @@ class IndicatorReport:
     @property
     def withheld_wording(self) -> str:
         return withheld_wording(self.min_cell)
+
+    def wording_for(self, shown: Figure) -> str:
+        """Why this withheld figure is withheld, in plain words."""
+        return figure_wording(shown, self.withheld_wording)
+
+    def comparison_wording(self, result: IndicatorResult, comparison: Comparison, group: str | None = None) -> str:
+        """Why a comparison of `group` with its reference is unavailable: the wording of whichever
+        side is withheld (the reference, unless `group` is given and withheld itself)."""
+        for name in (group, comparison.reference):
+            for one in result.groups:
+                if name is not None and one.figure.group == name and one.figure.withheld:
+                    return self.wording_for(one.figure)
+        return self.withheld_wording
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON: withheld groups have `"withheld": true` and null for every number."""
@@ -184,7 +219,7 @@ class IndicatorReport:
     def _row(self, result: IndicatorResult, shown: Figure, comparison: Comparison | None) -> dict[str, Any]:
         row = self._row_start(result, shown.table, shown.group)
         if shown.withheld:
-            row["note"] = self.withheld_wording
+            row["note"] = self.wording_for(shown)
             return row
         row.update(
             count=shown.count,
@@ -206,7 +241,7 @@ class IndicatorReport:
                     significant=comparison.significant,
                 )
             elif comparison.reason == "withheld":
-                notes.append(f"no comparison: {comparison.reference} has {self.withheld_wording}")
+                notes.append(f"no comparison: {comparison.reference} {has_wording(self.comparison_wording(result, comparison))}")
         row["note"] = "; ".join(notes) or None
         return row
 
@@ -221,7 +256,10 @@ class IndicatorReport:
             lines.append(
                 f"{self.responses} responses" + (f", response rate {rate:.1f}% of {self.eligible_headcount}" if rate is not None else "")
             )
-        lines.append(f"No figures are shown for groups with {self.withheld_wording}. CI: 95% Wilson interval.")
+        lines.append(
+            f"No figures are shown for groups with {self.withheld_wording}, nor for groups {COMPLEMENTARY_WORDING}. "
+            "CI: 95% Wilson interval."
+        )
         if self.reference:
             lines.append(f"Gaps in percentage points against {self.reference}; * significant (two-proportion z-test, p < 0.05).")
         width = max([len(g.figure.group) for r in self.indicators for g in r.groups] + [len(POOLED_TEMPORARY), 5])
@@ -231,19 +269,19 @@ class IndicatorReport:
             lines.append(f"{result.measure}: {result.label}")
             lines.append(f"  {'group':<{width}}  {'count':>7}  {'base':>7}  {'%':>5}  {'95% CI':<13}  comparison")
             for group in result.groups:
-                lines.append("  " + self._text_line(group.figure, group.comparison, width))
+                lines.append("  " + self._text_line(result, group.figure, group.comparison, width))
             pooled = result.pooled
             if pooled is not None:
                 if pooled.available and pooled.temporary is not None:
-                    lines.append("  " + self._text_line(pooled.temporary, pooled.comparison, width))
+                    lines.append("  " + self._text_line(result, pooled.temporary, pooled.comparison, width))
                 else:
                     lines.append(f"  {POOLED_TEMPORARY[:width]:<{width}}  {_pooled_unavailable(pooled, self.withheld_wording)}")
         return "\n".join(lines)
 
-    def _text_line(self, shown: Figure, comparison: Comparison | None, width: int) -> str:
+    def _text_line(self, result: IndicatorResult, shown: Figure, comparison: Comparison | None, width: int) -> str:
         label = shown.group[:width]
         if shown.withheld:
-            return f"{label:<{width}}  {self.withheld_wording}"
+            return f"{label:<{width}}  {self.wording_for(shown)}"
         percent = "-" if shown.percent is None else f"{shown.percent:.1f}"
         interval = "" if shown.ci_low is None else f"{shown.ci_low:.1f}-{shown.ci_high:.1f}"
         text = f"{label:<{width}}  {shown.count:>7}  {shown.base:>7}  {percent:>5}  {interval:<13}"
@@ -253,7 +291,7 @@ class IndicatorReport:
                 star = " *" if comparison.significant else ""
                 text += f"  {comparison.gap:+.1f} pts vs {comparison.reference}{ratio}{star}"
             elif comparison.reason == "withheld":
-                text += f"  no comparison: {comparison.reference} has {self.withheld_wording}"
+                text += f"  no comparison: {comparison.reference} {has_wording(self.comparison_wording(result, comparison))}"
         if shown.held_from_previous:
             text += "  (unchanged since an earlier release)"
         return text.rstrip()
@@ -272,7 +310,10 @@ def _figure_json(shown: Figure, wording: str) -> dict[str, Any]:
         "table": shown.table,
         "group": shown.group,
         "withheld": shown.withheld,
-        "note": wording if shown.withheld else None,
+        "withheld_reason": (shown.reason if shown.reason in ("primary", "complementary") else None)
+        if shown.withheld
+        else None,
+        "note": figure_wording(shown, wording) if shown.withheld else None,
         "count": shown.count,
         "base": shown.base,
         "percent": _round(shown.percent, 3),
@@ -386,6 +427,7 @@ def _cells(connection: Connection, release_id: str, tables: Sequence[str]) -> li
             json.loads(row.counts) if row.counts is not None else None,
             row.withheld is not None,
             bool(row.held_from_previous),
+            row.withheld,
         )
         for row in rows
     ]

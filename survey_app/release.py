@@ -12,6 +12,9 @@ wave*:
 - **Tables.** A shown figure changes only once its base has grown by at least `MIN_CELL` since it
   was last shown (or first withheld), and a withheld cell's range, given the relations of this and
   every earlier release, spans at least `MIN_CELL` (`analysis/tables.py`, `analysis/intervals.py`).
+  Which figure protects a small one is chosen by cost, keeping the BME/White headline whenever a
+  safe pattern allows (`survey_app/breakdowns.py`); each withheld cell stores its true reason where
+  giving it narrows no small group (see WITHHELD_REASONS below).
   Breakdown questions themselves (ethnic group, worker type, occupation, organisation) are not
   published as measures: their answer counts are the breakdowns' group sizes, which disclosure
   control decides, and counting them again inside every group would publish those sizes unprotected.
@@ -49,7 +52,7 @@ from analysis.kanonymity import k_anonymous_attributes
 from analysis.tables import publications, publish_tables
 from analysis.tables import PublishedCell as Cell
 from questionnaires import Instrument
-from survey_app.breakdowns import build_breakdowns
+from survey_app.breakdowns import HEADLINE, REASON_SCOPES, build_breakdowns, suppression_cost
 from survey_app.closed_parts import ClosedPartLayout
 from survey_app.config import Settings
 from survey_app.keys import WaveKeyStore
@@ -72,9 +75,15 @@ from survey_app.storage.models import (
 )
 from survey_app.waves import instrument_from_definition
 
-# Stored for every withheld cell, whatever the reason: whether a cell was below MIN_CELL or withheld
-# to protect another is itself a bound on its count, which a reader must not get.
-WITHHELD = "withheld"
+# WITHHELD_REASONS. What a withheld cell stores is the reason it is published with (`analysis.disclosure.suppress`):
+# "primary" (fewer than MIN_CELL responses), "complementary" (withheld so that a smaller group cannot
+# be worked out) or "withheld" (no reason given). A reason is a bound on the cell's own count
+# (below MIN_CELL, or not), so disclosure control protects every small group against a reader who
+# reads it as well as one who does not: a primary cell still ranges over all of [0, MIN_CELL - 1]
+# given every figure of the wave's releases and every reason they gave. Reasons are given on the
+# widest of `REASON_SCOPES` (all tables; the headline tables; ...) where that holds, and nowhere
+# else ("withheld"); they never cause a figure to be withheld. Releases made before reasons were
+# published stored "withheld" for every withheld cell.
 
 
 class ReleaseError(Exception):
@@ -246,7 +255,16 @@ def release_wave(engine: Engine, wave_id: str, keys: WaveKeys, settings: Setting
     measures += indicator_measures(columns)
     breakdowns, relations = build_breakdowns(instrument, columns, responses, settings.white_codes)
     cells, tables, reference_bases = publish_tables(
-        measures, breakdowns, relations, settings.min_cell, previous.cells, previous.bases, history=previous.history
+        measures,
+        breakdowns,
+        relations,
+        settings.min_cell,
+        previous.cells,
+        previous.bases,
+        history=previous.history,
+        cost=suppression_cost,
+        keep=HEADLINE,
+        reason_scopes=REASON_SCOPES,
     )
     sealed_state = seal_with_key(
         keys.data_key,
@@ -293,7 +311,7 @@ def release_wave(engine: Engine, wave_id: str, keys: WaveKeys, settings: Setting
                         "measure": cell.measure,
                         "base": cell.base,
                         "counts": json.dumps(cell.counts) if cell.counts is not None else None,
-                        "withheld": WITHHELD if cell.withheld is not None else None,
+                        "withheld": cell.withheld,
                         "held_from_previous": cell.held_from_previous,
                     }
                     for cell in cells

@@ -83,7 +83,9 @@ class IndicatorApiController(Controller):
         summary="WRES indicators of a wave by one breakdown",
         description=DESCRIPTION,
         response_description="The report: wave, release, min_cell, withheld_wording, responses, and per indicator "
-        "its groups (count, base, percent, ci_low, ci_high, withheld, comparison) and, by worker_type, "
+        "its groups (count, base, percent, ci_low, ci_high, withheld, withheld_reason: primary (fewer than "
+        "min_cell responses), complementary (withheld so that a smaller group cannot be worked out) or null "
+        "(no reason given), note, comparison) and, by worker_type, "
         "temporary_vs_substantive",
         responses={
             400: ResponseSpec(ApiError, generate_examples=False, description="Unknown breakdown; `choices` lists the valid ones"),

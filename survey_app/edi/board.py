@@ -26,7 +26,7 @@ from survey_app.edi.views import (
     pct,
     withheld_tag,
 )
-from survey_app.indicators import IndicatorReport, IndicatorResult, TrendReport
+from survey_app.indicators import IndicatorReport, IndicatorResult, TrendReport, figure_wording
 
 HEAD = [
     {"text": "Indicator"},
@@ -44,7 +44,7 @@ def _figure_cell(result: IndicatorResult, group: str, wording: str) -> tuple[dic
     if found is None:
         return {"text": "Not published"}, None
     if found.figure.withheld:
-        return {"html": withheld_tag(wording)}, found.comparison
+        return {"html": withheld_tag(figure_wording(found.figure, wording))}, found.comparison
     return {"text": pct(found.figure.percent), "format": "numeric"}, found.comparison
 
 

@@ -60,7 +60,7 @@ def percent_text(value: float | None) -> str:
 
 def describe_bar(bar: Bar, withheld_wording: str) -> str:
     if bar.withheld:
-        return f"{bar.label}: {withheld_wording}, not shown"
+        return f"{bar.label}: {bar.note or withheld_wording}, not shown"
     if bar.percent is None:
         return f"{bar.label}: {bar.note or 'no figure'}"
     text = f"{bar.label}: {percent_text(bar.percent)}"
@@ -99,7 +99,7 @@ def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], withheld_wording: 
         bar_y = y + LINE * len(lines) + 4
         middle = bar_y + BAR_HEIGHT / 2
         if bar.withheld or bar.percent is None:
-            wording = withheld_wording if bar.withheld else (bar.note or "no figure")
+            wording = (bar.note or withheld_wording) if bar.withheld else (bar.note or "no figure")
             rows.append(
                 f'<rect class="app-chart__gap" x="{PLOT_LEFT}" y="{bar_y}" width="{PLOT_WIDTH}" height="{BAR_HEIGHT}" '
                 f'fill="#ffffff" stroke="{GAP_STROKE}" stroke-width="1" stroke-dasharray="4 3"/>'

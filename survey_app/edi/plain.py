@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from analysis.indicators import MEASURES
 from analysis.wres import Comparison, TrendPoint
+from survey_app.indicators import figure_wording, has_wording
 
 HIGHER_IS_WORSE = "Higher is worse"
 HIGHER_IS_BETTER = "Higher is better"
@@ -80,7 +81,7 @@ def difference_sentence(comparison: Comparison | None, measure: str, group: str,
         return ""
     if not comparison.available:
         if comparison.reason == "withheld":
-            return f"No comparison: {group} or {comparison.reference} has {wording}."
+            return f"No comparison: {group} or {comparison.reference} {has_wording(wording)}."
         return "No comparison: no responses to compare."
     gap = comparison.gap or 0.0
     size = f"{abs(gap):.1f} percentage points {'higher' if gap > 0 else 'lower'}" if gap else "the same"
@@ -105,7 +106,7 @@ def change_words(point: TrendPoint | None, first: bool, wording: str) -> str:
     if point.question_changed:
         return "question reworded: not compared"
     if point.figure.withheld:
-        return wording
+        return figure_wording(point.figure, wording)
     if point.change is None:
         return "not available"
     return f"{point.change:+.1f} points, {chance_words(point.change_significant, point.change_p_value)}"

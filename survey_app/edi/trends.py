@@ -17,7 +17,7 @@ from markupsafe import Markup
 from analysis.wres import TrendPoint, TrendSeries
 from survey_app.breakdowns import BME, WHITE
 from survey_app.edi.views import DASH, measure_title, pct, withheld_tag
-from survey_app.indicators import TrendReport
+from survey_app.indicators import TrendReport, figure_wording
 from survey_app.wave_names import first_upper, wave_dates
 
 QUESTION_CHANGED = Markup(
@@ -98,7 +98,7 @@ def trend_tables(trend: TrendReport, measures: Sequence[str], wording: str) -> l
                     continue
                 changed = changed or point.question_changed
                 if point.figure.withheld:
-                    row += [{"html": withheld_tag(wording)}, {"html": DASH}]
+                    row += [{"html": withheld_tag(figure_wording(point.figure, wording))}, {"html": DASH}]
                 else:
                     row += [{"text": pct(point.figure.percent), "format": "numeric"}, change_cell(point)]
             if changed:

@@ -24,8 +24,11 @@ from survey_app.indicators import (
     BY_CHOICES,
     POOLED_TEMPORARY,
     TOTAL_TABLE,
+    COMPLEMENTARY_WORDING,
     IndicatorReport,
     IndicatorResult,
+    figure_wording,
+    has_wording,
 )
 
 WRES_MEASURES = tuple(measure.name for measure in WRES)
@@ -133,9 +136,9 @@ def _kind(shown: Figure, reference: str | None) -> str:
     return "group"
 
 
-def _bar(shown: Figure, reference: str | None, label: str | None = None) -> Bar:
+def _bar(shown: Figure, reference: str | None, label: str | None = None, wording: str | None = None) -> Bar:
     if shown.withheld:
-        return Bar(label or _label(shown), withheld=True, kind=_kind(shown, reference))
+        return Bar(label or _label(shown), withheld=True, kind=_kind(shown, reference), note=wording)
     return Bar(
         label or _label(shown),
         shown.percent,
@@ -165,7 +168,7 @@ def _figure_cells(shown: Figure, wording: str, label: str | None = None) -> list
     else:
         name_cell = {"html": name}
     if shown.withheld:
-        return [name_cell, {"html": withheld_tag(wording)}, {"html": DASH}, {"html": DASH}]
+        return [name_cell, {"html": withheld_tag(figure_wording(shown, wording))}, {"html": DASH}, {"html": DASH}]
     return [
         name_cell,
         {"text": pct(shown.percent), "format": "numeric"},
@@ -186,7 +189,7 @@ def _comparison_cells(
             if shown.withheld:
                 return [{"html": DASH}, {"html": DASH}, {"html": DASH}]
             return [
-                {"text": f"No comparison: {comparison.reference} has {wording}"},
+                {"text": f"No comparison: {comparison.reference} {has_wording(wording)}"},
                 {"html": NOT_COMPARED},
                 {"html": NOT_COMPARED},
             ]
@@ -218,7 +221,7 @@ def _pooled_row(pooled: PooledGap, reference: str, wording: str) -> tuple[list[d
     if pooled.available and pooled.temporary is not None:
         cells = _figure_cells(pooled.temporary, wording, POOLED_TEMPORARY)
         cells += _comparison_cells(pooled.temporary, pooled.comparison, reference, wording)
-        return cells, _bar(pooled.temporary, reference, POOLED_TEMPORARY), None
+        return cells, _bar(pooled.temporary, reference, POOLED_TEMPORARY, figure_wording(pooled.temporary, wording)), None
     reason = (
         f"Temporary staff together are not shown: a way-of-working group has {wording}."
         if pooled.reason == "withheld"
@@ -247,10 +250,12 @@ def breakdown_block(
         shown = group.figure
         if shown.table == TOTAL_TABLE and not include_total:
             continue
-        bars.append(_bar(shown, reference))
+        bars.append(_bar(shown, reference, wording=report.wording_for(shown)))
         cells = _figure_cells(shown, wording)
         if reference is not None:
-            cells += _comparison_cells(shown, group.comparison, reference, wording)
+            compared = group.comparison
+            reason = report.comparison_wording(result, compared) if compared is not None else wording
+            cells += _comparison_cells(shown, compared, reference, reason)
         rows.append(cells)
     if result.pooled is not None and reference is not None:
         cells, bar, reason = _pooled_row(result.pooled, reference, wording)
@@ -271,7 +276,8 @@ def breakdown_block(
     chart = bar_chart(f"{id_prefix}-{result.measure}-{report.by}-chart", title, bars, wording, summary)
     if any(group.figure.withheld for group in result.groups):
         notes.append(
-            f"Groups with {wording} are not shown, and nor is any figure that would let them be worked out."
+            f"Groups with {wording} are not shown, and nor is any figure that would let them be worked out: "
+            f"a group marked “{COMPLEMENTARY_WORDING}” is withheld for that reason."
         )
     return Block(
         id=f"{id_prefix}-{result.measure}-{report.by}",
@@ -348,7 +354,16 @@ def wres_summaries(report: IndicatorReport, id_prefix: str = "overview") -> list
             continue
         benchmarks = wres_benchmarks(result.measure)
         found = _group(result, "bme_white", BME)
-        sentence = difference_sentence(found[1], result.measure, BME, report.withheld_wording) if found else ""
+        sentence = (
+            difference_sentence(
+                found[1],
+                result.measure,
+                BME,
+                report.comparison_wording(result, found[1], BME) if found[1] is not None else report.withheld_wording,
+            )
+            if found
+            else ""
+        )
         head, rows = benchmark_table(benchmarks)
         summaries.append(
             IndicatorSummary(
@@ -408,7 +423,11 @@ def summary_table(report: IndicatorReport, link: bool = True) -> tuple[list[dict
             shown, compared = found
             if group == BME:
                 comparison = compared
-            row.append({"html": withheld_tag(wording)} if shown.withheld else {"text": pct(shown.percent), "format": "numeric"})
+            row.append(
+                {"html": withheld_tag(figure_wording(shown, wording))}
+                if shown.withheld
+                else {"text": pct(shown.percent), "format": "numeric"}
+            )
         if comparison is not None and comparison.available:
             verdict = difference_verdict(comparison, result.measure)
             p_value = p_words(comparison.p_value)
@@ -450,7 +469,11 @@ def measures_table(report: IndicatorReport, wave: str) -> tuple[list[dict[str, A
             if group == BME:
                 comparison = found.comparison
             shown = found.figure
-            row.append({"html": withheld_tag(wording)} if shown.withheld else {"text": pct(shown.percent), "format": "numeric"})
+            row.append(
+                {"html": withheld_tag(figure_wording(shown, wording))}
+                if shown.withheld
+                else {"text": pct(shown.percent), "format": "numeric"}
+            )
         row.append(
             {"text": gap_text(comparison.gap), "format": "numeric"}
             if comparison is not None and comparison.available

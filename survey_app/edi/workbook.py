@@ -40,7 +40,14 @@ from survey_app.edi.plain import GUIDE, change_words, difference_verdict, direct
 from survey_app.edi.trends import point_for
 from survey_app.edi.views import BY_PHRASES, benchmark_of, measure_title
 from survey_app.exporting import escape_cell
-from survey_app.indicators import POOLED_TEMPORARY, IndicatorReport, IndicatorResult, TrendReport
+from survey_app.indicators import (
+    COMPLEMENTARY_WORDING,
+    POOLED_TEMPORARY,
+    IndicatorReport,
+    IndicatorResult,
+    TrendReport,
+    figure_wording,
+)
 from survey_app.wave_names import WaveName
 
 PERCENT = "0.0%"
@@ -112,7 +119,7 @@ def _side(shown: Figure | None, wording: str) -> tuple[list[Any], str | None]:
     if shown is None:
         return [None] * 4, "not published"
     if shown.withheld:
-        return [None] * 4, wording
+        return [None] * 4, figure_wording(shown, wording)
     return [_fraction(shown.percent), _fraction(shown.ci_low), _fraction(shown.ci_high), shown.base], None
 
 
@@ -216,7 +223,7 @@ def _charts(sheet: Worksheet, report: IndicatorReport) -> int:
         for offset, (label, shown) in enumerate(groups):
             current = first + offset
             if shown.withheld or shown.percent is None:
-                note = wording if shown.withheld else "no responses"
+                note = figure_wording(shown, wording) if shown.withheld else "no responses"
                 values: list[Any] = [f"{label} ({note})", None, None, None]
             else:
                 low = shown.percent - (shown.ci_low if shown.ci_low is not None else shown.percent)
@@ -276,7 +283,8 @@ def _about(sheet: Worksheet, report: IndicatorReport, name: WaveName | None, has
         (
             "Withheld groups",
             f"Every figure rests on at least {report.min_cell} responses. A group marked \u201c{report.withheld_wording}\u201d "
-            "carries no figures, and nor does any figure that would let it be worked out.",
+            "carries no figures, and nor does any figure that would let it be worked out: a group marked "
+            f"\u201c{COMPLEMENTARY_WORDING}\u201d is withheld for that reason.",
         ),
         *GUIDE,
         (

@@ -5,6 +5,9 @@ and asks a linear programme for the least and greatest value each unknown can ta
 relations and that counts are non-negative. A cell whose least and greatest values agree (and are
 not zero) is disclosed. `feasible_ranges` asks the same of every release of a wave at once: a
 withheld cell whose range is narrower than MIN_CELL is disclosed too (an interval, not a number).
+A release that says why a cell is withheld gives the reader more: "primary" (fewer than MIN_CELL)
+bounds the cell to [0, MIN_CELL - 1], "complementary" (withheld to protect another) to MIN_CELL or
+more; `feasible_ranges` reads those states too, and `labelled` turns a release's cells into them.
 """
 
 from __future__ import annotations
@@ -63,7 +66,8 @@ def feasible_ranges(
     """The least and greatest value of each withheld cell of the *last* release, given every release.
 
     Each release maps a cell to ("shown", figure), ("held", figure: the count moved by fewer than
-    min_cell since that figure was shown) or ("withheld", None). The reader also knows that counts
+    min_cell since that figure was shown), ("withheld", None), or, when the release gave the reason,
+    ("primary", None: fewer than min_cell) or ("complementary", None: min_cell or more). The reader also knows that counts
     are non-negative and never fall from one release to the next, and that `known_zero` cells are
     empty. Written independently of analysis/intervals.py: one dense LP, no shortcuts.
     """
@@ -74,7 +78,12 @@ def feasible_ranges(
             if state == "shown" or cell in known_zero:
                 continue
             variables[(r, cell)] = len(bounds)
-            bounds.append((figure + 1, figure + min_cell - 1) if state == "held" else (0, None))
+            bounds.append(
+                (figure + 1, figure + min_cell - 1) if state == "held"
+                else (0, min_cell - 1) if state == "primary"
+                else (min_cell, None) if state == "complementary"
+                else (0, None)
+            )
 
     def term(r: int, cell: Cell) -> tuple[int | None, float]:
         state, figure = releases[r][cell]
@@ -114,7 +123,7 @@ def feasible_ranges(
     last = len(releases) - 1
     ranges = {}
     for (r, cell), index in variables.items():
-        if r != last or releases[r][cell][0] != "withheld":
+        if r != last or releases[r][cell][0] not in ("withheld", "primary", "complementary"):
             continue
         objective = np.zeros(len(bounds))
         objective[index] = 1.0
@@ -128,3 +137,19 @@ def feasible_ranges(
         assert low.status == 0, low.message
         ranges[cell] = (low.fun, math.inf if high.status == 3 else -high.fun)
     return ranges
+
+
+def labelled(cells, measure: str | None = None) -> dict[Cell, tuple[str, int | None]]:  # type: ignore[no-untyped-def]
+    """A release's published cells (analysis.tables.PublishedCell or stored rows) as a reader who
+    reads why each withheld cell is withheld sees them."""
+    states: dict[Cell, tuple[str, int | None]] = {}
+    for c in cells:
+        table = getattr(c, "table", None) or c.table_name
+        group = getattr(c, "group", None) or c.group_label
+        if measure is not None and c.measure != measure:
+            continue
+        if c.withheld:
+            states[Cell(table, group)] = (c.withheld if c.withheld in ("primary", "complementary") else "withheld", None)
+        else:
+            states[Cell(table, group)] = ("held" if c.held_from_previous else "shown", c.base)
+    return states

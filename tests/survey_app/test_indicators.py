@@ -21,7 +21,9 @@ from survey_app.config import Settings
 from survey_app.exporting import csv_text, escape_cell
 from survey_app.inbox import submit_response
 from survey_app.indicators import (
+    COMPLEMENTARY_WORDING,
     CSV_COLUMNS,
+    NO_REASON_WORDING,
     POOLED_TEMPORARY,
     IndicatorError,
     wave_indicators,
@@ -35,6 +37,7 @@ from tests.conftest import SHARED
 BENCHMARKS = SHARED / "data" / "wres_benchmarks.csv"
 WRES = ("wres5", "wres6", "wres7", "wres8")
 WORDING = "fewer than 11 responses"
+WORDINGS = (WORDING, COMPLEMENTARY_WORDING, NO_REASON_WORDING)
 WHITE_CODES = (1, 2, 3, 4)
 BME_CODES = tuple(range(5, 20))
 HEADER = ("q14a", "q14b", "q14c", "q15", "q16a", "q16b", "q28")
@@ -204,7 +207,7 @@ def test_the_cli_never_prints_a_number_for_a_withheld_cell(cli_env: dict, tmp_pa
                 if group["withheld"]:
                     withheld_groups.add((indicator["measure"], group["group"]))
                     assert all(group[name] is None for name in NUMBER_FIELDS), group
-                    assert group["note"] == WORDING
+                    assert group["note"] in WORDINGS, group
                     comparison = group["comparison"]
                     if comparison is not None:
                         assert not comparison["available"]
@@ -214,13 +217,14 @@ def test_the_cli_never_prints_a_number_for_a_withheld_cell(cli_env: dict, tmp_pa
         rows = list(csv.DictReader(io.StringIO(cli("indicators", "--wave", slug, "--by", by, "--format", "csv"))))
         assert rows and list(rows[0]) == list(CSV_COLUMNS)
         for row in rows:
-            if row["note"] == WORDING:
+            if row["note"] in WORDINGS:
                 assert all(row[name] == "" for name in (*NUMBER_FIELDS, "gap_points", "ratio", "p_value", "significant")), row
         text = cli("indicators", "--wave", slug, "--by", by)
         for line in text.splitlines():
-            if WORDING in line and line.startswith("  "):  # a group's line, not the heading's explanation
+            wording = next((w for w in WORDINGS if w in line), None)
+            if wording and line.startswith("  "):  # a group's line, not the heading's explanation
                 # The label and the wording, and no other digit: "11" is the only number on the line.
-                label, _, rest = line.strip().partition(WORDING)
+                label, _, rest = line.strip().partition(wording)
                 assert rest.strip() == "" and not re.search(r"\d", label.replace("Not stated", "")), line
     assert ("wres5", "BME") in withheld_groups  # 6 BME respondents: withheld
     assert ("wres5", "Not stated") in withheld_groups
@@ -230,6 +234,14 @@ def test_the_cli_never_prints_a_number_for_a_withheld_cell(cli_env: dict, tmp_pa
         groups = {g["group"]: g for g in indicator["groups"]}
         assert groups["BME"]["withheld"]
         assert groups["BME"]["comparison"]["available"] is False
+        if indicator["measure"] not in ("wres5", "wres6", "wres8"):
+            continue  # other measures' bases differ (routing, "don't know")
+        # The reasons are true where given: 6 BME respondents are fewer than 11, 30 White are not.
+        assert groups["BME"]["note"] in (WORDING, NO_REASON_WORDING)
+        assert groups["BME"]["withheld_reason"] in ("primary", None)
+        if groups["White"]["withheld"]:
+            assert groups["White"]["note"] in (COMPLEMENTARY_WORDING, NO_REASON_WORDING)
+            assert groups["White"]["withheld_reason"] in ("complementary", None)
 
 
 def test_unknown_wave_and_missing_release_are_errors_not_tracebacks(cli_env: dict) -> None:
