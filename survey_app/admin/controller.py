@@ -115,7 +115,10 @@ class AdminPagesController(Controller):
             if form.get("confirm") != "yes":
                 raise ValueError("Tick the box to confirm that the survey should close: it cannot be reopened")
             close_wave(connection, slug)
-            return f"{slug} is closed: it takes no more answers. Its final release follows on the worker's next round."
+            return (
+                f"{slug} is closed: it takes no more answers. Results already released stay. To release what "
+                f"came in since the last daily release, an operator runs: survey-app release --wave {slug}"
+            )
 
         response = await self._act(request, "close_wave", work, wave=slug)
         request.app.state.published_waves.forget(slug)
