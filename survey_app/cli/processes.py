@@ -60,7 +60,7 @@ def worker(context: Context, once: bool) -> None:
         from survey_app.drafts import delete_expired_drafts
         from survey_app.spent_visits import forget_spent_visits
 
-        with context.engine().begin() as connection:
+        with context.engine.begin() as connection:
             forget_spent_visits(connection)
             delete_expired_drafts(connection)
         if dropped.urgent_cases or dropped.dropped or dropped.expired:
