@@ -13,7 +13,9 @@ The file is CSV (comma-separated, UTF-8; Excel's "CSV UTF-8" with its byte-order
   return or line feed outside quotes (a stray one in a CRLF file split one row in two) is refused with
   its line, so a row never becomes two responses;
 - a file whose content was already imported into the wave is refused unless `--again`: the wave keeps a
-  keyed hash of each imported file's content (HMAC under a key derived from the case key), no name, no date.
+  keyed hash of each imported file's content (HMAC under a key derived from the case key), no name, no date;
+- on an invited wave each row goes in with a ballot of its own, as if its code had been spent: the
+  paper return is the invitation.
 
 Every row is checked against the wave's instrument (codes, routing, required questions, lengths)
 before anything is stored. If any row is wrong, nothing of the file is stored and the error lists
@@ -38,6 +40,7 @@ from questionnaires import Instrument, Question, strip_bidi_controls, validate_a
 from survey_app.audit import record_audit
 from survey_app.inbox import submit_response
 from survey_app.sealing import derive_key
+from survey_app.submissions import FLAG_BALLOT, VisitTokens
 from survey_app.storage.models import ImportedFile
 from survey_app.waves import find_published_wave, find_wave
 
@@ -300,8 +303,12 @@ def import_csv(engine: Engine, wave_slug: str, path: Path, case_secret: bytes, a
             )
         if already is None:
             connection.execute(insert(ImportedFile).values(wave_id=wave.id, fingerprint=seen))
+        # On an invited wave each paper return is its own ballot, as a spent code would give on the web:
+        # the mixer keeps a response only with a ballot this server made (survey_app/invitations).
+        ballots = VisitTokens(case_secret) if published.invited else None
         for row in returns:
-            if not submit_response(connection, published, row.answers):
+            ballot = ballots.issue(wave.id, FLAG_BALLOT) if ballots is not None else None
+            if not submit_response(connection, published, row.answers, submission=ballot):
                 # Raising rolls back every row already submitted: all or nothing.
                 raise ImportError_(f"wave {wave_slug!r} closed during the import: nothing was imported")
         record_audit(connection, "cli", "import", wave=wave_slug, rows=len(returns), file=path.name)

@@ -67,7 +67,8 @@ from survey_app.storage.models import (
     Wave,
     random_id,
 )
-from survey_app.submissions import repeat_hash, valid_token
+from survey_app.invitations.ballots import is_ballot
+from survey_app.submissions import VisitTokens, ballot_hash, repeat_hash, valid_token
 from survey_app.waves import instrument_from_definition
 
 # Responses opened per transaction; large enough to be cheap, small enough to keep memory flat.
@@ -86,6 +87,8 @@ class MixReport:
     waiting_in_inbox: int = 0
     # Responses sent twice from one visit (survey_app/submissions.py): kept once.
     duplicates_dropped: int = 0
+    # Invited waves: responses without a ballot the server made (never a spent code's): dropped.
+    without_ballot: int = 0
     parts: dict[str, int] = field(default_factory=lambda: {"closed_answers": 0, "testimony": 0, "concern": 0})
 
 
@@ -157,8 +160,12 @@ def mix_wave(
     are left where they are. `mix_round` is what callers want: it also rotates and destroys."""
     with engine.connect() as connection:
         wave = connection.execute(
-            select(Wave.slug, Wave.definition, Wave.organisation_id, Wave.closed_part_format).where(Wave.id == wave_id)
+            select(Wave.slug, Wave.definition, Wave.organisation_id, Wave.closed_part_format, Wave.access).where(
+                Wave.id == wave_id
+            )
         ).one()
+    # An invited wave's responses count once per ballot, and only with a ballot (survey_app/invitations).
+    ballots = VisitTokens(case_secret) if wave.access == "invited" else None
     instrument = instrument_from_definition(wave_id, wave.definition)
     report = MixReport(wave_slug=wave.slug)
     closed_format = ClosedPartFormat(instrument, wave.closed_part_format)
@@ -183,7 +190,7 @@ def mix_wave(
             ).all()
         _mix_batch(
             engine, wave_id, wave.organisation_id, instrument, keys, inbox_keys, case_secret, rows, closed_format,
-            batch_size, report,
+            batch_size, report, ballots,
         )
 
 
@@ -199,6 +206,7 @@ def _mix_batch(
     closed_format: ClosedPartFormat,
     batch_size: int,
     report: MixReport,
+    ballots: VisitTokens | None = None,
 ) -> None:
     closed: list[bytes] = []
     testimonies: list[bytes] = []
@@ -207,11 +215,16 @@ def _mix_batch(
     documents = [
         json.loads(open_sealed_box(inbox_keys[row.epoch_id], bytes(row.sealed), inbox_context(wave_id))) for row in rows
     ]
-    tokens = [_submission_hash(keys, document) for document in documents]
+    tokens = [_submission_hash(keys, document, ballots, wave_id) for document in documents]
     seen = _mixed_already(engine, wave_id, [token for token in tokens if token is not None])
     new_tokens: list[bytes] = []
     duplicates: list[str] = []
+    unballoted: list[str] = []
     for row, document, token in zip(rows, documents, tokens):
+        if ballots is not None and token is None:
+            # An invited wave takes a response only with a ballot this server made (a spent code).
+            unballoted.append(row.id)
+            continue
         if token is not None:
             if token in seen:
                 duplicates.append(row.id)
@@ -232,11 +245,14 @@ def _mix_batch(
             testimonies.append(seal_with_key(keys.data_key, _encode(parts.testimony), part_context("testimony", wave_id)))
         if parts.concern is not None:
             concerns.append(seal_with_key(case_key, _encode(parts.concern), part_context("concern", wave_id)))
-    if duplicates and len(rows) - len(duplicates) < batch_size:
+    dropped = duplicates + unballoted
+    if dropped and len(rows) - len(dropped) < batch_size:
         # Too few different responses for a batch: drop only the repeats; the rest wait for more.
         with engine.begin() as connection:
-            deleted = connection.execute(delete(InboxItem).where(InboxItem.id.in_(duplicates)))
-        report.duplicates_dropped += deleted.rowcount
+            deleted = connection.execute(delete(InboxItem).where(InboxItem.id.in_(dropped)))
+        if deleted.rowcount == len(dropped):
+            report.duplicates_dropped += len(duplicates)
+            report.without_ballot += len(unballoted)
         return
     shuffle = secrets.SystemRandom().shuffle
     for sealed_parts in (closed, testimonies, concerns, new_tokens):
@@ -253,14 +269,22 @@ def _mix_batch(
                 insert(MixedSubmission), [{"wave_id": wave_id, "token_hash": token} for token in new_tokens]
             )
     report.duplicates_dropped += len(duplicates)
-    report.responses_mixed += len(rows) - len(duplicates)
+    report.without_ballot += len(unballoted)
+    report.responses_mixed += len(rows) - len(dropped)
     report.parts["closed_answers"] += len(closed)
     report.parts["testimony"] += len(testimonies)
     report.parts["concern"] += len(concerns)
 
 
-def _submission_hash(keys: WaveKeys, document: dict[str, Any]) -> bytes | None:
-    # A repeat is the same visit's token *and* the same answers: no one can make another's response go.
+def _submission_hash(
+    keys: WaveKeys, document: dict[str, Any], ballots: VisitTokens | None, wave_id: str
+) -> bytes | None:
+    """What the mixer remembers of a response. On an open wave, a repeat is the same visit's token
+    *and* the same answers: no one can make another's response go. On an invited wave (`ballots`),
+    a ballot the server made counts once whatever its answers; anything else is None (dropped)."""
+    if ballots is not None:
+        ballot = is_ballot(ballots, wave_id, document.get("submission"))
+        return ballot_hash(keys.data_key, ballot) if ballot is not None else None
     token = valid_token(document.get("submission"))
     return repeat_hash(keys.data_key, token, document["answers"]) if token is not None else None
 

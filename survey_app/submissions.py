@@ -17,8 +17,9 @@ chose K could make the respondent's response "a repeat" of theirs, or share thei
   is `v1` of a small versioned format: version, a flags byte, 16 random bytes, and a 16-byte
   HMAC-SHA256 tag over all of them and the wave id, under a key derived from the case secret
   (`sealing.derive_key`, as the staff CSRF secret is), so every web replica accepts every other's
-  tokens. The flags byte is room for a later kind of visit (an invitation's *ballot*, issue 12: Start
-  spends a code and gives the visit a token with the ballot flag set); today it is always 0.
+  tokens. The flags byte marks an invitation's *ballot* (FLAG_BALLOT): on an invited wave, Start
+  spends a code and gives the visit a token with the flag set (survey_app/invitations); the mixer then
+  keeps one response per ballot, whatever its answers. Open waves' tokens have flags 0.
   Without a case key (SURVEY_CASE_KEY_FILE unset) each web process makes a random key at start: one
   process works as before; behind several replicas a visit that moves between them is given a new
   token on the way, so a double tap split across two replicas may be kept twice (never lost), and
@@ -61,7 +62,7 @@ API_PREFIX = "api."
 VERSION = 1
 NONCE_BYTES = 16
 TAG_BYTES = 16
-# Flags of a visit token: room for an invitation's ballot (issue 12); nothing sets them yet.
+# Flags of a visit token: an invitation's ballot (survey_app/invitations) or an open link's visit.
 FLAG_NONE = 0
 FLAG_BALLOT = 1
 KNOWN_FLAGS = FLAG_BALLOT
@@ -130,6 +131,11 @@ def valid_idempotency_key(value: object) -> str | None:
 def valid_token(value: object) -> str | None:
     """The token if it has the shape of one (as the mixer reads it from a sealed response), else None."""
     return value if isinstance(value, str) and TOKEN_PATTERN.fullmatch(value) else None
+
+
+def ballot_hash(data_key: bytes, ballot: str) -> bytes:
+    """What the mixer keeps of an invited wave's ballot: it counts once, whatever its answers."""
+    return hmac.new(data_key, b"ballot:" + ballot.encode(), hashlib.sha256).digest()[:16]
 
 
 def answers_digest(answers: dict[str, Any]) -> bytes:

@@ -48,6 +48,7 @@ class WaveSummary:
     closed_on: dt.date | None
     keys_destroyed: bool
     eligible_headcount: int | None = None
+    access: str = "open"
 
     @property
     def is_open(self) -> bool:
@@ -69,6 +70,12 @@ class PublishedWave:
     organisation_terms: Mapping[str, list[str]] = field(default_factory=dict)
     # Staff the organisation's surveys are for (the landing page says roughly how many).
     organisation_headcount: int | None = None
+    # "open", or "invited": a response needs a visit that spent an invitation code (survey_app/invitations).
+    access: str = "open"
+
+    @property
+    def invited(self) -> bool:
+        return self.access == "invited"
 
     @property
     def rough_headcount(self) -> str | None:
@@ -88,7 +95,10 @@ def open_wave(
     slug: str,
     allow_import: bool = False,
     min_org_headcount: int = MIN_ORG_HEADCOUNT,
+    access: str = "open",
 ) -> str:
+    if access not in ("open", "invited"):
+        raise WaveError(f"access must be 'open' or 'invited', not {access!r}")
     if not SLUG_PATTERN.match(slug):
         raise WaveError(f"slug {slug!r} must be lowercase letters, digits and hyphens")
     organisation = find_organisation(connection, organisation_slug)
@@ -117,6 +127,7 @@ def open_wave(
                     opened_on=dt.date.today(),
                     keys_destroyed=False,
                     closed_part_format=COLUMNAR_FORMAT,
+                    access=access,
                 )
             )
     except IntegrityError:
@@ -164,6 +175,7 @@ def _summary_query():  # type: ignore[no-untyped-def]
         Wave.closed_on,
         Wave.keys_destroyed,
         Wave.eligible_headcount,
+        Wave.access,
     ).join(Organisation, Organisation.id == Wave.organisation_id)
 
 
@@ -194,6 +206,7 @@ def find_published_wave(connection: Connection, slug: str) -> PublishedWave | No
             InboxEpoch.id.label("epoch_id"),
             InboxEpoch.public_key,
             Organisation.headcount,
+            Wave.access,
         )
         .join(Organisation, Organisation.id == Wave.organisation_id)
         .join(InboxEpoch, InboxEpoch.wave_id == Wave.id)
@@ -211,6 +224,7 @@ def find_published_wave(connection: Connection, slug: str) -> PublishedWave | No
         public_key=bytes(row.public_key),
         organisation_terms=organisation_terms(connection, row.organisation_id) if instrument.free_text_questions() else {},
         organisation_headcount=row.headcount,
+        access=row.access,
     )
 
 

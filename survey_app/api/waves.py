@@ -28,11 +28,12 @@ from questionnaires import validate_answers
 from survey_app.api.json_body import JSON_MEDIA_TYPE, BodyError, read_json_body
 from survey_app.ftsu import intake as ftsu_intake
 from survey_app.ftsu.intake import (
-    SharingUnavailable,
+    SHARING_UNAVAILABLE,
     concern_is_shared,
     receipt_for,
     web_case_secret,
 )
+from survey_app.invitations.ballots import InvitationRefused, spend_for_ballot
 from survey_app.outage import UNAVAILABLE_RESPONSE
 from survey_app.submissions import api_submission, valid_idempotency_key
 from survey_app.waves import PublishedWave
@@ -103,7 +104,11 @@ RESPONSE_BODY = Schema(
             type=OpenAPIType.OBJECT,
             additional_properties=ANSWER,
             description="Question id -> answer: an option code, a list of codes (multiple choice), or text",
-        )
+        ),
+        "invitation": Schema(
+            type=OpenAPIType.STRING,
+            description="Invited waves only: the single-use invitation code, e.g. 7KQ2-M9XD-4TB",
+        ),
     },
 )
 
@@ -152,6 +157,8 @@ class WaveApiController(Controller):
             404: NOT_FOUND_SPEC,
             413: _spec("The body is larger than the survey accepts"),
             415: _spec("The body was not sent as application/json"),
+            403: _spec("An invited wave, and the body's `invitation` code is missing, mistyped or unknown; nothing was stored"),
+            409: _spec("An invited wave, and the `invitation` code has been used already; nothing was stored"),
             422: _spec("The body is not `{\"answers\": {...}}`, or answers are invalid: one message per offending question"),
             429: _spec("The wave's open-link budget for this minute is spent; nothing was stored. Retry after `Retry-After` seconds"),
             503: UNAVAILABLE_RESPONSE,
@@ -164,7 +171,9 @@ class WaveApiController(Controller):
         the body is `application/json`; 400 for a body that is not JSON, nested deeper than a
         response can be, or holds a lone surrogate; 404 when the wave is unknown or closed; 429 with
         `Retry-After` over the wave's open-link budget; 503 with `Retry-After` when the database is
-        not answering. A response that shares a concern with the FTSU guardian gets
+        not answering. An invited wave needs `"invitation": "CODE"` in the body (a single-use code,
+        spent by this request even if storing then fails because the wave closed): 403 when it is
+        missing, mistyped or unknown, 409 when it was used before. A response that shares a concern with the FTSU guardian gets
         `{"receipt": {"words": ...}}` in the 201 body: the only copy of the words with which the
         respondent reads the guardian's replies at /receipt.
 
@@ -192,14 +201,28 @@ class WaveApiController(Controller):
         # stored (only keyed hashes are); without the case key, sharing is refused (422).
         shared = concern_is_shared(published.instrument, answers)
         case_secret = web_case_secret(request.app.state.settings) if shared else None
-        try:
-            receipt = receipt_for(published, answers, case_secret, submission)
-        except SharingUnavailable as refusal:
+        if shared and case_secret is None:
             question = published.instrument.concern_when.question if published.instrument.concern_when else "answers"
-            return _errors(422, {question: str(refusal)})
-        budget = await request.app.state.open_link_budget.admit(published.id)
-        if not budget.allowed:
-            return _errors(429, {"wave": OVER_BUDGET}, headers={"Retry-After": str(budget.retry_after)})
+            return _errors(422, {question: SHARING_UNAVAILABLE})
+        if published.invited:
+            # One transaction spends the code; the response is stored in another, below, with a ballot
+            # minted in between that is kept nowhere (survey_app/invitations).
+            try:
+                submission = await spend_for_ballot(
+                    request.app.state.engine,
+                    web_case_secret(request.app.state.settings),
+                    request.app.state.visit_tokens,
+                    published.id,
+                    body.get("invitation"),
+                )
+            except InvitationRefused as refusal:
+                headers = {"Retry-After": "60"} if refusal.status == 503 else None
+                return _errors(refusal.status, {"invitation": refusal.message}, headers=headers)
+        else:
+            budget = await request.app.state.open_link_budget.admit(published.id)
+            if not budget.allowed:
+                return _errors(429, {"wave": OVER_BUDGET}, headers={"Retry-After": str(budget.retry_after)})
+        receipt = receipt_for(published, answers, case_secret, submission)
         if receipt is None:
             # The common case: group commit with every other submission arriving meanwhile.
             stored = await request.app.state.inbox_writer.submit(published, answers, submission)

@@ -6,6 +6,7 @@ One module per group of commands; importing them registers their commands on `ma
 from survey_app.cli import (  # noqa: F401,E402
     accounts,
     ftsu,
+    invitations,
     keys,
     organisations,
     processes,

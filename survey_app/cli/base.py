@@ -56,8 +56,9 @@ class Context:
 
 
 # Commands that run without the key-encryption key: the web process, the key commands (which make
-# it, or check it themselves) and migrations (a deployment's migrate job should not hold it).
-WITHOUT_KEK = {"serve", "keys", "db"}
+# it, or check it themselves), migrations (a deployment's migrate job should not hold it) and
+# invitation codes (their hashes are keyed by the case key).
+WITHOUT_KEK = {"serve", "keys", "db", "invitations"}
 
 
 class KeyCheckingGroup(click.Group):

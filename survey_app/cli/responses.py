@@ -66,6 +66,7 @@ def mix(context: Context, slug: str | None, output_format: str) -> None:
         lambda: "\n".join(
             f"{r['wave_slug']}: mixed {r['responses_mixed']}, {r['waiting_in_inbox']} waiting for a full batch"
             + (f", {r['duplicates_dropped']} sent twice from one visit and kept once" if r["duplicates_dropped"] else "")
+            + (f", {r['without_ballot']} without an invitation's ballot dropped" if r.get("without_ballot") else "")
             for r in reports
         )
         or "no waves",

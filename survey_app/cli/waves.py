@@ -23,10 +23,17 @@ def _wave_link(context: Context, slug: str) -> str:
 @click.option("--org", "organisation", required=True)
 @click.option("--slug", required=True)
 @click.option("--allow-import", is_flag=True, help="Allow paper returns to be imported into this wave.")
+@click.option(
+    "--access",
+    type=click.Choice(["open", "invited"]),
+    default="open",
+    show_default=True,
+    help="open: anyone with the link; invited: one response per invitation code ('survey-app invitations issue').",
+)
 @format_option
 @click.pass_obj
 def wave_open(
-    context: Context, instrument: str, organisation: str, slug: str, allow_import: bool, output_format: str
+    context: Context, instrument: str, organisation: str, slug: str, allow_import: bool, access: str, output_format: str
 ) -> None:
     """Open a wave and print its public link."""
     from questionnaires import InstrumentError
@@ -37,13 +44,22 @@ def wave_open(
         with context.engine.begin() as connection:
             open_wave(
                 connection, context.key_store(), instrument, organisation, slug, allow_import,
-                min_org_headcount=context.settings.min_org_headcount,
+                min_org_headcount=context.settings.min_org_headcount, access=access,
             )
-            record_audit(connection, "cli", "wave.open", slug=slug, instrument=instrument, allow_import=allow_import)
+            record_audit(
+                connection, "cli", "wave.open", slug=slug, instrument=instrument, allow_import=allow_import, access=access
+            )
     except (WaveError, InstrumentError) as error:
         fail(str(error))
     link = _wave_link(context, slug)
-    emit(output_format, {"wave": slug, "link": link}, lambda: f"opened {slug}: {link}")
+
+    def text() -> str:
+        opened = f"opened {slug}: {link}"
+        if access == "invited":
+            opened += f"\ninvited wave: make its codes with 'survey-app invitations issue --wave {slug} --count N --out FILE'"
+        return opened
+
+    emit(output_format, {"wave": slug, "link": link, "access": access}, text)
 
 
 @wave.command("close")

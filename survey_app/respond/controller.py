@@ -15,7 +15,7 @@ import anyio
 from litestar import Controller, Request, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.exceptions import ClientException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from analysis.urgency import is_urgent
@@ -30,7 +30,7 @@ from survey_app.ftsu.intake import (
     web_case_secret,
 )
 from survey_app.pagekit.errors import refuse_cross_site, respondent_exception_handlers
-from survey_app.respond import pages, quote_check
+from survey_app.respond import invited, pages, quote_check
 from survey_app.respond.drafting import forget_draft, save_or_refuse
 from survey_app.respond.flow import SaveDraft, ShowCheck, Submit, advance, refuse_sharing
 from survey_app.respond.form_state import START, START_ACTION, prune_hidden, read_form_state
@@ -74,11 +74,16 @@ class RespondentController(Controller):
     exception_handlers = respondent_exception_handlers
 
     @get("/{wave:str}")
-    async def landing(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Template:
+    async def landing(
+        self, request: Request[Any, Any, Any], wave: FromPath[str], code: FromQuery[str | None] = None
+    ) -> Template:
+        """The landing page; an invitation's link carries its code, which is shown and not spent (a
+        mail or SMS app fetching the link for a preview must not use it up)."""
         published = await find_open_wave(request, wave)
         if published is None:
             return pagekit.closed()
-        return pages.landing(published, _settings(request))
+        typed = code[:64] if published.invited and code else ""
+        return pages.landing(published, _settings(request), invitation_value=typed)
 
     @get("/{wave:str}/privacy")
     async def privacy(self, request: Request[Any, Any, Any], wave: FromPath[str]) -> Template:
@@ -104,7 +109,14 @@ class RespondentController(Controller):
         # this server issued it for this wave, else issue a new one. A value that another site chose is
         # never adopted (survey_app/submissions.py).
         starting = state.step == START and state.action == START_ACTION
-        token = _visit_tokens(request).accept(published.id, None if starting else state.submission)
+        if published.invited:
+            # An invited wave: the visit must hold a ballot, which Start gives for a code (survey_app/invitations).
+            ballot = await invited.ballot_or_landing(request, published, form, state, starting)
+            if isinstance(ballot, Template):
+                return ballot
+            token = ballot
+        else:
+            token = _visit_tokens(request).accept(published.id, None if starting else state.submission)
         outcome = quote_check.second_look(published.instrument, form, state) or advance(published.instrument, state)
         if isinstance(outcome, SaveDraft):
             return await save_or_refuse(request, published, outcome, token)
@@ -124,7 +136,7 @@ class RespondentController(Controller):
         spent_visits: SpentVisits = request.app.state.spent_visits
         if not await anyio.to_thread.run_sync(spent_visits.spend, published.id, spent):
             return pages.confirmation(published, settings, receipt=None, urgent=False, help_first=False, already_sent=True)
-        budget = await request.app.state.open_link_budget.admit(published.id)
+        budget = await invited.budget_for(request, published)
         if not budget.allowed:
             await anyio.to_thread.run_sync(spent_visits.unspend, published.id, spent)
             # Over the wave's open-link budget: nothing stored, the answers stay in the form.

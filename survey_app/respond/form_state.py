@@ -30,6 +30,8 @@ SEEN_FIELD = "_seen"
 SUBMISSION_FIELD = "_submission"
 # Set once the visit has saved a draft (survey_app/drafts.py), so that submitting deletes it.
 DRAFTED_FIELD = "_drafted"
+# The invitation code typed (or carried by the link) on an invited wave's landing page.
+INVITATION_FIELD = "_invitation"
 
 # Where a form was posted from: the landing page, a page id, or the check-your-answers page.
 START = "start"

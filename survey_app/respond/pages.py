@@ -33,6 +33,7 @@ from survey_app.respond.form_state import (
     STEP_FIELD,
     SUBMISSION_FIELD,
     DRAFTED_FIELD,
+    INVITATION_FIELD,
     hidden_fields,
 )
 from survey_app.respond.views import (
@@ -74,8 +75,14 @@ def landing(
     raw: dict[str, tuple[str, ...]] | None = None,
     submission: str | None = None,
     drafted: bool = False,
+    invitation_error: str | None = None,
+    invitation_value: str = "",
 ) -> Template:
+    """The landing page. On an invited wave a visit without a ballot (`submission`) is asked for its
+    code: `invitation_value` fills the box (from the link, or as typed), `invitation_error` says what
+    to fix (survey_app/respond/invited.py)."""
     instrument = wave.instrument
+    asks_for_code = wave.invited and not submission
     return Template(
         template_name="respond/landing.html",
         context={
@@ -87,6 +94,11 @@ def landing(
             "has_free_text": bool(instrument.free_text_questions()),
             "step": START,
             "hidden": _carried(hidden_fields(raw or {}), submission, drafted),
+            "invitation": {
+                "name": INVITATION_FIELD,
+                "value": invitation_value,
+                "error": invitation_error,
+            } if asks_for_code else None,
         },
         status_code=HTTP_200_OK,
     )

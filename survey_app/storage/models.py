@@ -64,6 +64,9 @@ class Wave(SQLModel, table=True):
     # How closed-answer parts are sealed (survey_app/closed_parts.py): 2 records, 1 JSON (waves opened
     # before records existed). A wave keeps its format to the end, so its parts never differ in size.
     closed_part_format: int = Field(default=2, sa_column_kwargs={"server_default": "1"})
+    # Who may answer (survey_app/invitations): "open" (anyone with the link, within the open-link
+    # budget) or "invited" (one response per single-use invitation code).
+    access: str = Field(default="open", max_length=16, sa_column_kwargs={"server_default": "open"})
 
 
 class InboxEpoch(SQLModel, table=True):
@@ -108,6 +111,26 @@ class MixedSubmission(SQLModel, table=True):
     __table_args__ = RESPONDENT_TABLE_ARGS
     wave_id: str = Field(foreign_key="wave.id", primary_key=True, max_length=32)
     token_hash: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+
+
+class Invitation(SQLModel, table=True):
+    """A keyed hash of one *unused* invitation code (survey_app/invitations): no name, no contact, no
+    date. Spending the code deletes this row and adds one to `spent_invitation`."""
+
+    __tablename__ = "invitation"
+    __table_args__ = RESPONDENT_TABLE_ARGS
+    wave_id: str = Field(foreign_key="wave.id", primary_key=True, max_length=32)
+    code_hash: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+
+
+class SpentInvitation(SQLModel, table=True):
+    """A keyed hash of an invitation code that has been used, so a second use is told so (409).
+    Nothing here says which visit, ballot or response used it."""
+
+    __tablename__ = "spent_invitation"
+    __table_args__ = RESPONDENT_TABLE_ARGS
+    wave_id: str = Field(foreign_key="wave.id", primary_key=True, max_length=32)
+    code_hash: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
 
 
 class SpentVisit(SQLModel, table=True):

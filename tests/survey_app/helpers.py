@@ -27,14 +27,19 @@ def web_settings(settings: Settings) -> Settings:
 
 
 def open_test_wave(
-    settings: Settings, instrument: str, slug: str | None = None, org: str = "barts", allow_import: bool = False
+    settings: Settings,
+    instrument: str,
+    slug: str | None = None,
+    org: str = "barts",
+    allow_import: bool = False,
+    access: str = "open",
 ) -> str:
     slug = slug or f"{org}-{instrument}"
     engine = engine_for(settings.database_url)
     with engine.begin() as connection:
         if find_organisation(connection, org) is None:
             add_organisation(connection, f"Organisation {org}", org, headcount=1000)
-        open_wave(connection, WaveKeyStore(settings.key_file), instrument, org, slug, allow_import)
+        open_wave(connection, WaveKeyStore(settings.key_file), instrument, org, slug, allow_import, access=access)
     return slug
 
 
