@@ -128,12 +128,22 @@ class IndicatorReport:
     reference: str | None
     indicators: list[IndicatorResult] = field(default_factory=list)
     eligible_headcount: int | None = None
+    # An invited wave's codes at this release (survey_app/invitations); None for an open wave.
+    invitations_issued: int | None = None
+    invitations_used: int | None = None
 
     @property
     def response_rate(self) -> float | None:
         if self.responses is None:
             return None
         return response_rate(self.responses, self.eligible_headcount)
+
+    @property
+    def invitation_response_rate(self) -> float | None:
+        """Responses as a percentage of the invitation codes issued (an invited wave's own denominator)."""
+        if self.responses is None or not self.invitations_issued:
+            return None
+        return response_rate(self.responses, self.invitations_issued)
 
     @property
     def withheld_wording(self) -> str:
@@ -167,6 +177,9 @@ class IndicatorReport:
             "responses": self.responses,
             "eligible_headcount": self.eligible_headcount,
             "response_rate": _round(self.response_rate, 1),
+            "invitations_issued": self.invitations_issued,
+            "invitations_used": self.invitations_used,
+            "invitation_response_rate": _round(self.invitation_response_rate, 1),
             "compared_with": self.reference,
             "indicators": [
                 {
@@ -550,6 +563,8 @@ def wave_indicators(
         reference=reference_group,
         indicators=results,
         eligible_headcount=eligible_headcount if eligible_headcount is not None else wave.eligible_headcount,
+        invitations_issued=report_data.get("invitations_issued"),
+        invitations_used=report_data.get("invitations_used"),
     )
 
 

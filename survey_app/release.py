@@ -59,6 +59,7 @@ from survey_app.keys import WaveKeyStore
 from survey_app.microdata import MicrodataReport, PreviousMicrodata
 from survey_app.microdata import publish_microdata as _microdata
 from survey_app.mixer import open_closed_parts, part_context
+from survey_app.invitations import counts as invitation_counts
 from survey_app.open_link import refused_over_budget
 from survey_app.sealing import WaveKeys, open_with_key, seal_with_key
 from survey_app.storage.models import (
@@ -108,6 +109,9 @@ class ReleaseReport:
     keys_destroyed: bool = False
     # Submissions the open link refused over OPEN_LINK_BUDGET, over the wave's life (survey_app/open_link.py).
     refused_over_budget: int = 0
+    # Invited waves (survey_app/invitations): codes issued and used so far; None on an open wave.
+    invitations_issued: int | None = None
+    invitations_used: int | None = None
 
     def describe(self) -> str:
         m = self.microdata
@@ -135,6 +139,11 @@ class ReleaseReport:
         )
         if self.refused_over_budget:
             lines.append(f"  open link: {self.refused_over_budget} submissions refused over budget")
+        if self.invitations_issued is not None:
+            rate = f", response rate {100 * self.responses / self.invitations_issued:.1f}% of codes issued" if self.invitations_issued else ""
+            lines.append(
+                f"  invitations: {self.invitations_issued} issued, {self.invitations_used} used{rate}"
+            )
         if self.keys_destroyed:
             lines.append("  retention ended: the wave's keys are destroyed; its sealed parts can no longer be read")
         return "\n".join(lines)
@@ -287,6 +296,9 @@ def release_wave(engine: Engine, wave_id: str, keys: WaveKeys, settings: Setting
     )
     with engine.connect() as connection:
         report.refused_over_budget = refused_over_budget(connection, wave_id)
+        if connection.execute(select(Wave.access).where(Wave.id == wave_id)).scalar_one() == "invited":
+            invited = invitation_counts(connection, wave_id)
+            report.invitations_issued, report.invitations_used = invited.issued, invited.used
     release_id = random_id()
     with engine.begin() as connection:
         connection.execute(

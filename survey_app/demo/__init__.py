@@ -22,6 +22,9 @@ from survey_app.audit import record_audit
 from survey_app.demo.respondents import ClosedAnswerModel
 from survey_app.demo.testimonies import LivedExperienceModel
 from survey_app.inbox import inbox_count, submit_response
+from survey_app.invitations import display
+from survey_app.invitations import issue as issue_codes
+from survey_app.submissions import FLAG_BALLOT, VisitTokens
 from survey_app.keys import WaveKeyStore
 from survey_app.organisations import add_organisation, find_organisation, set_headcount
 from survey_app.storage.models import Account, AuditEvent, Organisation, Wave
@@ -48,6 +51,7 @@ class DemoWavePlan:
     instrument_id: str
     organisation_slug: str
     slug: str
+    access: str = "open"
 
 
 # Bank and agency staff work across organisations, so their wave covers the region (DESIGN.md).
@@ -55,7 +59,10 @@ DEMO_WAVES = (
     DemoWavePlan("nhs-staff-survey", DEMO_ORGANISATION_SLUG, "demo-nhs-staff-survey"),
     DemoWavePlan("bank-temporary-workers", DEMO_REGION_SLUG, "demo-bank-temporary-workers"),
     DemoWavePlan("lived-experience", DEMO_ORGANISATION_SLUG, "demo-lived-experience"),
+    # An invited wave (survey_app/invitations): the demo prints a few of its codes to try.
+    DemoWavePlan("nhs-staff-survey", "demo-community", "demo-community-invited", access="invited"),
 )
+DEMO_CODES = 3
 
 
 class DemoError(SystemExit):
@@ -74,6 +81,9 @@ class DemoWave:
     reused: bool
     responses_added: int
     waiting_in_inbox: int
+    access: str = "open"
+    # An invited wave's codes made by this run, to try the survey with (shown once).
+    codes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,14 @@ class DemoReport:
             lines.append(
                 f"  {wave.slug:<30} {state:<6} {wave.instrument_id:<24} {wave.organisation_slug:<12} {wave.link}"
             )
+            if wave.access == "invited":
+                lines.append(
+                    "    by invitation only: each code below works once (more with "
+                    f"'survey-app invitations issue --wave {wave.slug} --count N --out FILE')"
+                )
+                lines.extend(f"    code {display(code)}  {wave.link}?code={code}" for code in wave.codes)
+                if not wave.codes:
+                    lines.append("    no codes made: SURVEY_CASE_KEY_FILE is not set, and codes are hashed with the case key")
         for email, password in self.accounts.items():
             shown = f"password {password} (shown once)" if password else "existing account ('survey-app user password' resets it)"
             lines.append(f"  staff sign-in at /staff/login: {email:<28} {shown}")
@@ -155,7 +173,7 @@ def _ensure_demo_wave(connection: Connection, key_store: WaveKeyStore, plan: Dem
     if open_slug is not None:
         return open_slug, True
     slug = _free_slug(connection, plan.slug)
-    open_wave(connection, key_store, plan.instrument_id, plan.organisation_slug, slug)
+    open_wave(connection, key_store, plan.instrument_id, plan.organisation_slug, slug, access=plan.access)
     return slug, False
 
 
@@ -168,14 +186,22 @@ def synthetic_answers(instrument: Instrument, rng: random.Random) -> Callable[[]
     return ClosedAnswerModel(instrument, rng).answers
 
 
-def _add_responses(connection: Connection, wave: PublishedWave, responses: int, rng: random.Random) -> int:
+def _add_responses(
+    connection: Connection, wave: PublishedWave, responses: int, rng: random.Random, case_secret: bytes | None
+) -> int:
+    """Synthetic responses; on an invited wave each with a ballot of its own, as a spent code gives
+    (without the case key an invited wave gets none: the mixer would drop them)."""
+    if wave.invited and case_secret is None:
+        return 0
+    ballots = VisitTokens(case_secret) if wave.invited and case_secret is not None else None
     draw = synthetic_answers(wave.instrument, rng)
     added = 0
     for _ in range(responses):
         clean, errors = validate_answers(wave.instrument, draw())
         if errors:  # a bug in this module, never something to store
             raise AssertionError(f"demo built an invalid {wave.slug} response: {errors}")
-        added += submit_response(connection, wave, clean)
+        ballot = ballots.issue(wave.id, FLAG_BALLOT) if ballots is not None else None
+        added += submit_response(connection, wave, clean, submission=ballot)
     return added
 
 
@@ -201,6 +227,7 @@ def run_demo(
     responses: int,
     public_base_url: str,
     seed: int = DEFAULT_SEED,
+    case_secret: bytes | None = None,
 ) -> DemoReport:
     """Make (or reuse) the demo organisations and waves, and add `responses` synthetic responses to each.
 
@@ -222,7 +249,8 @@ def run_demo(
             # Reproducible for a given seed and database, yet a second run adds new respondents
             # rather than the same ones again.
             rng = random.Random(f"{seed}:{plan.instrument_id}:{earlier_runs}")
-            added = _add_responses(connection, published, responses, rng)
+            added = _add_responses(connection, published, responses, rng, case_secret)
+            codes = issue_codes(connection, case_secret, published.id, DEMO_CODES) if published.invited and case_secret else []
             waves.append(
                 DemoWave(
                     slug=slug,
@@ -232,6 +260,8 @@ def run_demo(
                     reused=reused,
                     responses_added=added,
                     waiting_in_inbox=inbox_count(connection, published.id),
+                    access=plan.access,
+                    codes=codes,
                 )
             )
         accounts = _ensure_demo_accounts(connection)

@@ -15,7 +15,7 @@ from survey_app.config import Settings
 from survey_app.demo import DEMO_ORGANISATION_SLUG, DemoError, run_demo
 from survey_app.demo.respondents import WRES_LONDON_2018
 from survey_app.inbox import inbox_context, inbox_count
-from survey_app.keys import WaveKeyStore
+from survey_app.keys import WaveKeyStore, read_secret_file
 from survey_app.organisations import add_organisation
 from survey_app.sealing import open_sealed_box
 from survey_app.storage.database import engine_for
@@ -109,9 +109,9 @@ def test_demo_reuses_an_open_demo_wave_and_skips_closed_slugs(settings: Settings
 
     report = run_demo(engine, key_store, 2, "http://survey.test")
 
-    slugs = {wave.instrument_id: (wave.slug, wave.reused) for wave in report.waves}
-    assert slugs["lived-experience"] == ("demo-lived-experience-2", False)
-    assert slugs["nhs-staff-survey"] == ("demo-nhs-staff-survey", True)
+    reused = {wave.slug: wave.reused for wave in report.waves}
+    assert reused["demo-lived-experience-2"] is False
+    assert reused["demo-nhs-staff-survey"] is True and reused["demo-community-invited"] is True
     with engine.connect() as connection:
         assert inbox_count(connection, wave_id(engine, "demo-lived-experience")) == 0
         assert inbox_count(connection, wave_id(engine, "demo-lived-experience-2")) == 2
@@ -137,7 +137,8 @@ def test_every_demo_response_follows_its_instrument(settings: Settings) -> None:
     engine = engine_for(settings.database_url)
     key_store = WaveKeyStore(settings.key_file)
 
-    report = run_demo(engine, key_store, 80, "http://survey.test")
+    case_secret = read_secret_file(settings.case_key_file, "SURVEY_CASE_KEY_FILE")
+    report = run_demo(engine, key_store, 80, "http://survey.test", case_secret=case_secret)
 
     for wave in report.waves:
         with engine.connect() as connection:
@@ -239,6 +240,7 @@ def test_demo_is_in_the_audit_log(settings: Settings, cli_env: dict[str, str]) -
         "demo-nhs-staff-survey": 7,
         "demo-bank-temporary-workers": 7,
         "demo-lived-experience": 7,
+        "demo-community-invited": 7,
     }
 
 
@@ -260,3 +262,28 @@ def test_demo_makes_one_staff_account_per_role_in_the_demo_organisations_only(se
         assert member.role == "edi" and len(member.organisation_ids) == 2
     second = run_demo(engine, WaveKeyStore(settings.key_file), 0, "http://127.0.0.1:8000")
     assert set(second.accounts.values()) == {None}
+
+
+def test_the_demo_opens_an_invited_wave_and_prints_three_codes_that_each_work_once(
+    settings: Settings, cli_env: dict[str, str]
+) -> None:
+    import re
+
+    from litestar.testing import TestClient
+
+    from survey_app.app import create_app
+    from tests.survey_app.helpers import web_settings
+
+    text = cli("demo", "--responses", "3").stdout
+    assert "demo-community-invited" in text and "by invitation only" in text
+    codes = re.findall(r"code ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{3})  (\S+)", text)
+    assert len(codes) == 3
+    answers = {"q14a": 1}
+    with TestClient(create_app(web_settings(settings))) as client:
+        for code, link in codes:
+            landing = client.get(link.replace(settings.public_base_url, ""))
+            assert landing.status_code == 200 and "by invitation" in landing.text
+            url = "/api/v1/waves/demo-community-invited/responses"
+            assert client.post(url, json={"answers": answers, "invitation": code}).status_code == 201
+            assert client.post(url, json={"answers": answers, "invitation": code}).status_code == 409
+        assert client.post(url, json={"answers": answers}).status_code == 403
