@@ -103,24 +103,34 @@ def test_printed_sheet_fits_a4_and_every_qr_code_scans_to_its_link(browser: Brow
         assert len(set(printed)) == CARD_COUNT, "two cards carry the same link"
         assert printed == invited.card_links
 
-        image = Image.open(BytesIO(page.screenshot(full_page=True)))
-        decoded = [barcode.text for barcode in zxingcpp.read_barcodes(image)]
-        assert len(decoded) == CARD_COUNT, f"{len(decoded)} of {CARD_COUNT} QR codes could be read"
-        assert set(decoded) == set(printed)
-
+        # Every problem is collected, so one failure does not hide the others.
+        problems: list[str] = []
         first = page.locator(".sheet").first
-        assert first.locator(".card").count() == CARDS_PER_SHEET
+        if (on_first := first.locator(".card").count()) != CARDS_PER_SHEET:
+            problems.append(f"the first sheet holds {on_first} cards, not {CARDS_PER_SHEET}")
         sheet = first.bounding_box()
         assert sheet is not None
-        assert sheet["height"] <= PRINTABLE["height"] + 0.5, f"the first sheet is {sheet['height']:.0f} px tall"
-        for card in first.locator(".card").all():
+        if sheet["height"] > PRINTABLE["height"] + 0.5:
+            problems.append(f"the first sheet is {sheet['height']:.0f} px tall, more than A4's {PRINTABLE['height']:.0f}")
+        for number, card in enumerate(first.locator(".card").all(), start=1):
             box = card.bounding_box()
             assert box is not None
-            assert box["x"] >= 0 and box["x"] + box["width"] <= PRINTABLE["width"] + 0.5 <= A4["width"], box
+            if box["x"] < 0 or box["x"] + box["width"] > min(PRINTABLE["width"] + 0.5, A4["width"]):
+                problems.append(f"card {number} lies outside the A4 printable width: {box}")
+            clipped = card.evaluate("c => c.scrollHeight - c.clientHeight")
+            if clipped > 1:
+                problems.append(f"card {number}: {clipped} px of its text is cut off at the bottom of the card")
+
+        image = Image.open(BytesIO(page.screenshot(full_page=True)))
+        decoded = [barcode.text for barcode in zxingcpp.read_barcodes(image)]
+        if len(decoded) != CARD_COUNT or set(decoded) != set(printed):
+            problems.append(f"{len(decoded)} of {CARD_COUNT} QR codes scan, to {sorted(decoded)}")
 
         pdf = page.pdf(format="A4")
         pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
-        assert pages == 2, f"{CARD_COUNT} cards printed on {pages} A4 pages, not 2"
+        if pages != 2:
+            problems.append(f"{CARD_COUNT} cards print on {pages} A4 pages, not 2")
+        assert not problems, "the printed cards are wrong:\n" + "\n".join(problems)
     finally:
         context.close()
 
