@@ -25,6 +25,7 @@ from survey_app.staff import mfa
 from survey_app.staff.access import current_member, requires_staff
 from survey_app.staff.controller import STAFF_EXCEPTION_HANDLERS
 from survey_app.storage.models import Account, AccountOrganisation, Organisation, Wave
+from survey_app.invitations import counts as invitation_counts
 from survey_app.waves import WaveError, close_wave, set_eligible_headcount
 
 
@@ -33,11 +34,19 @@ def _overview(connection: Any, organisation_ids: frozenset[str]) -> dict[str, An
         select(Organisation.slug, Organisation.name, Organisation.headcount)
         .where(Organisation.id.in_(organisation_ids)).order_by(Organisation.name)
     ).all()
-    waves = connection.execute(
-        select(Wave.slug, Wave.instrument_id, Wave.status, Wave.opened_on, Wave.closed_on, Wave.eligible_headcount, Organisation.name)
+    rows = connection.execute(
+        select(
+            Wave.id, Wave.slug, Wave.instrument_id, Wave.status, Wave.opened_on, Wave.closed_on, Wave.eligible_headcount,
+            Wave.access, Organisation.name,
+        )
         .join(Organisation, Organisation.id == Wave.organisation_id)
         .where(Wave.organisation_id.in_(organisation_ids)).order_by(Wave.status.desc(), Wave.opened_on.desc())
     ).all()
+    # An invited wave shows how many of its codes are issued and used (survey_app/invitations).
+    waves = [
+        {**row._mapping, "invitations": invitation_counts(connection, row.id) if row.access == "invited" else None}
+        for row in rows
+    ]
     account_ids = connection.execute(
         select(AccountOrganisation.account_id).where(AccountOrganisation.organisation_id.in_(organisation_ids)).distinct()
     ).scalars().all()

@@ -53,6 +53,24 @@ def test_the_page_lists_only_this_administrators_organisations(client: TestClien
     assert "lead@barts.example" in page.text and "lead@homerton.example" not in page.text
 
 
+def test_an_invited_wave_shows_its_codes_issued_and_used(client: TestClient[Litestar], settings: Settings) -> None:
+    from survey_app.invitations import issue, spend
+    from survey_app.keys import read_secret_file
+    from survey_app.waves import find_wave
+
+    open_test_wave(settings, "bank-temporary-workers", "barts-bank", org="barts", access="invited")
+    secret = read_secret_file(settings.case_key_file, "SURVEY_CASE_KEY_FILE")
+    engine = engine_for(settings.database_url)
+    with engine.begin() as connection:
+        wave = find_wave(connection, "barts-bank")
+        assert wave is not None
+        codes = issue(connection, secret, wave.id, 12)
+    spend(engine, secret, wave.id, codes[0])
+    page = client.get("/admin")
+    assert "By invitation: 12 codes issued, 1 used, 11 unused" in page.text
+    assert page.text.count("Open to anyone with the link") == 1  # barts-staff
+
+
 def test_headcounts_and_closing_a_wave(client: TestClient[Litestar], settings: Settings) -> None:
     assert post(client, "/admin/organisations/barts/headcount", headcount="21,500").status_code == 200
     assert post(client, "/admin/waves/barts-staff/headcount", headcount="2400").status_code == 200

@@ -472,3 +472,21 @@ def test_the_mixer_keeps_one_response_per_ballot_and_none_without(settings: Sett
     assert report.duplicates_dropped == 1
     assert report.without_ballot == 3
     assert count_rows(engine, "closed_answer_part") == settings.mix_batch
+
+
+def test_the_release_report_and_dashboard_say_how_many_codes_were_issued_and_used(
+    settings: Settings, cli_env: dict[str, str], invited: str
+) -> None:
+    from survey_app.indicators import wave_indicators
+
+    codes = _issue(settings, 20)
+    with TestClient(create_app(web_settings(settings))) as client:
+        for number, code in enumerate(codes[:12]):
+            assert _post(client, {"answers": _answers(number), "invitation": code}).status_code == 201
+    mix_now(settings, _wave_id(settings))
+    code, output = run("release", "--wave", WAVE)
+    assert code == 0, output
+    assert "invitations: 20 issued, 12 used, response rate 60.0% of codes issued" in output
+    with engine_for(settings.database_url).connect() as connection:
+        report = wave_indicators(connection, WAVE, "bme_white")
+    assert report.to_json()["invitations_issued"] == 20 and report.to_json()["invitation_response_rate"] == 60.0
