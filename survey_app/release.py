@@ -66,6 +66,8 @@ from survey_app.storage.models import (
     ClosedAnswerPart,
     InboxItem,
     MixedSubmission,
+    Invitation,
+    SpentInvitation,
     PublishedCell,
     PublishedMicrodata,
     Release,
@@ -364,7 +366,9 @@ def retire_wave(engine: Engine, wave_id: str, key_store: WaveKeyStore, settings:
     # Marked retired first, then the key files go: killed in between, the worker's next round
     # finishes the shredding (survey_app/cli/responses.py), and never uses the keys meanwhile.
     with engine.begin() as connection:
-        for table in (InboxItem, ClosedAnswerPart, TestimonyPart, TestimonyBatch, MixedSubmission):
+        for table in (
+            InboxItem, ClosedAnswerPart, TestimonyPart, TestimonyBatch, MixedSubmission, Invitation, SpentInvitation,
+        ):
             connection.execute(delete(table).where(table.wave_id == wave_id))
         connection.execute(update(Wave).where(Wave.id == wave_id).values(keys_destroyed=True))
     key_store.destroy(wave_id)

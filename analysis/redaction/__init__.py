@@ -5,14 +5,14 @@
 | type | what | how |
 |---|---|---|
 | EMAIL | e-mail addresses, also written out ("jo dot bloggs at nhs dot net", "jo[at]example(dot)org") | pattern |
-| PHONE | UK phone numbers: 07xxx xxxxxx, +44 7xxx ..., 020 xxxx xxxx, 01xxx xxxxxx, 03/08 numbers | digits after 0 or +44, with spaces, dashes, dots or brackets; 10 or 11 digits in the national form |
+| PHONE | UK phone numbers: 07xxx xxxxxx, +44 7xxx ..., 020 xxxx xxxx, 01xxx xxxxxx, 03/08 numbers | digits after 0 or +44, with spaces, dashes, dots or brackets; 10 or 11 digits in the national form; an extension after it ("ext 221") |
 | NHS_NUMBER | 10 digits, optionally 3-3-4 spaced | only when the modulus-11 check digit is valid |
 | NI_NUMBER | National Insurance numbers (QQ 12 34 56 C, QQ-12-34-56-C) | two letters, six digits, a letter A-D |
 | POSTCODE | full UK postcodes (SW1A 1AA); an outward code alone (E14, SW2) after a word that places someone ("I live in E14") | pattern; known postcode areas |
 | REGISTRATION_NUMBER | GMC numbers (7 digits beside "GMC" or "registration"), NMC PINs (12A3456E), HCPC numbers beside "HCPC" | pattern and context |
 | STAFF_NUMBER | staff, payroll, employee, assignment, ESR, bank or agency numbers; ids with a letter prefix and a hyphen or slash (AGY-55817, STF/204719) | the number after a context phrase; the prefixed shape alone |
 | DATE | exact days, with or without a year, and dated times of day: 12/03/2024, 12/4, 2024/03/12, 12 March 2024, the twelfth of March, "on the 3rd", Monday 14, Christmas 2023, "yesterday at 3pm", "last Tuesday night" | `dates.py`; a month and year alone is not an exact day and stays |
-| WARD / SITE / TEAM / ... | the organisation's own names, from `organisation_terms`; their short forms ("on Lister"); wards and sites it did not list ("Ward 12", "Rainbow Ward", "St Mary's", "Whipps Cross Hospital") | `places.py` |
+| WARD / SITE / TEAM / ... | the organisation's own names, from `organisation_terms`; their short forms ("on Lister"); wards, sites and teams it did not list ("Ward 12", "AMU 2", "7 West", "Rainbow Ward", "St Mary's", "Whipps Cross Hospital", "Kestrel House", "Harbour Outreach Team") | `places.py` |
 | NAME | people's names | the union of a learned tagger (`tagger.py`: a CRF over tokens with context features, trained on generated text) and these rules (`name_rules.py`): a title (Dr, Mr, Mrs, Ms, Sister, Nurse, ...) and the capitalised word(s) after it; a given name from the shipped list (analysis/data/given_names.txt, several thousand UK and international names) and the capitalised surname(s) after it; a name that is also an English word (Grace, Will, Hope) only with a title or a capitalised surname beside it; "called"/"named" and a capitalised word; a capitalised name and surname right after a role word ("charge nurse Kofi Boateng"); a capitalised word joined by "and" to a name ("Marisol Reyes and Jhoanna"); a given name that is also a word opening a sentence about a person ("Ebony is a great nurse"); a writer's own name ("My name is Lwazi", "I'm Nanami"); one capitalised word after a role ("my manager Wiktoria"); a name in apposition to a role ("Bola the healthcare assistant was"); a listed name in lower case before what a person does ("tunde was"); surname particles (dela Cruz, van der Berg, ap Gwilym, al-Amin); in text written without capitals, the listed given names in lower case |
 
 Words about ethnicity, religion, nationality, language and culture (`PROTECTED_WORDS`: Black, Asian,
@@ -31,10 +31,10 @@ from dataclasses import dataclass
 
 from analysis.redaction import tagger
 from analysis.redaction.dates import find_dates
-from analysis.redaction.name_rules import TOKEN, name_spans as rule_name_spans
+from analysis.redaction.name_rules import TOKEN, colour_surname_ok, name_spans as rule_name_spans
 from analysis.redaction.places import find_places
 from analysis.redaction.structured import find_structured, nhs_number_is_valid
-from analysis.redaction.vocabulary import PROTECTED_WORDS, TITLES, given_names
+from analysis.redaction.vocabulary import PAIRED_PROTECTED, PROTECTED_WORDS, TITLES, given_names
 
 __all__ = [
     "NAME_SOURCES",
@@ -113,7 +113,13 @@ def _find(
     if "tagger" in names:
         name_found.extend(tagger.name_spans(text))
     for start, end in name_found:
-        if end > start and not any(w.lower() in PROTECTED_WORDS for w in TOKEN.findall(text[start:end])):
+        if end > start and (
+            not any(w.lower() in PROTECTED_WORDS for w in TOKEN.findall(text[start:end])) or colour_surname_ok(text, start, end)
+        ):
+            last = text[start:end].rsplit(None, 1)[-1].lower()
+            partner = PAIRED_PROTECTED.get(last)
+            if partner and text[end : end + len(partner) + 1].lower() == " " + partner:
+                continue  # "Costa" of "Costa Rica", "Hong" of "Hong Kong"
             found.append((start, end, "NAME", _PRIORITY["NAME"]))
     return found
 

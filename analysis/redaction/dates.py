@@ -47,7 +47,7 @@ _YEAR = r"(?:\d{4}|'\d{2})"
 _DAY_END = (
     r"(?=[ \t]*(?:[.,;:!?)\]\"\u201d\u2019\u2014-]|$)"
     r"|[ \t]+(?:at|when|and|I|I'm|I've|we|he|she|they|it|there|this|on|in|during|after|before|my|our"
-    r"|the|a|as|but|was|were|is|for|with|from|to|until|till|of|morning|afternoon|evening|night|shift)\b)"
+    r"|the|a|as|but|was|were|is|for|with|from|to|until|till|of|so|morning|afternoon|evening|night|shift)\b)"
 )
 _DAY_NUMBER = r"(?:0?[1-9]|[12]\d|3[01])"
 _MONTH_NUMBER = r"(?:0?[1-9]|1[0-2])"
@@ -90,7 +90,7 @@ _PATTERNS: list[tuple[tuple[tuple[str, ...], ...], re.Pattern[str]]] = [
     # Monday 3rd June 2024, 3rd of June, 12 March 2024, the 5th of Jan
     ((_DIGIT_NEED, _MONTH_NEED), re.compile(
         rf"\b(?:{WEEKDAY_RE},?[ \t]+)?(?:the[ \t]+)?\d{{1,2}}{_ORD}?(?:[ \t]+of)?[ \t]+{MONTH_RE}\b\.?"
-        rf"(?:,?[ \t]+(?:\d{{4}}|'?\d{{2}}(?![\d:.]|[ \t]*{_UNITS}\b))\b)?",
+        rf"(?:,?[ \t]+(?:\d{{4}}|'?\d{{2}}(?![\d:]|\.\d|[ \t]*{_UNITS}\b))\b)?",
         _I,
     )),
     # March 12th, Monday June 3rd, June the 3rd, March 12 2024
@@ -114,6 +114,8 @@ _PATTERNS: list[tuple[tuple[tuple[str, ...], ...], re.Pattern[str]]] = [
         rf"(?![\d/]|[ \t]*(?:of|th|ths|%|pain|scale|rating|chance|split|shifts?|patients?|staff|people|{_UNITS})\b)",
         _I,
     )),
+    # ... with the weekday before it: Sat 11/11
+    ((_DIGIT_NEED, ("/",)), re.compile(rf"\b{WEEKDAY_RE}\.?,?[ \t]+{_DAY_NUMBER}/{_MONTH_NUMBER}(?![\d/])", _I)),
     # ... and any day and month after a word that introduces a date ("on 7/10", which alone is a score)
     ((_DIGIT_NEED, ("/",)), re.compile(
         rf"\b(?:on|since|from|until|till|by|dated)[ \t]+(?P<d>{_DAY_NUMBER}/{_MONTH_NUMBER})(?![\d/])", _I
@@ -146,8 +148,44 @@ _WEEKDAY_ONLY_PART = re.compile(rf"^{_WEEKDAY_FULL}[ \t]+{_PART_OF_DAY}$", _I)
 _EVERY_BEFORE = re.compile(r"\b(?:every|each|most|some|all|any|a|the|of|no|one|other|usual|weekly)[ \t]+$", _I)
 
 
+_BARE_THE_ORDINAL = re.compile(rf"\bthe[ \t]+{_DAY_NUMBER}{_ORD}\b{_DAY_END}", _I)
+"""A day number after "the" with no noun after it ("made the 22nd so much easier"): a day of the month,
+unless the word before ranks or counts ("it was the 3rd", "every 2nd")."""
+_RANK_BEFORE = re.compile(
+    r"\b(?:is|was|be|been|am|are|were|came|come|finished|placed|ranked|only|every|each|just|about|of|in|and|or)[ \t]+$", _I
+)
+_DAY_ITEM = rf"(?:the[ \t]+)?(?:{_DAY_NUMBER}{_ORD}\b|{_ORDINAL_WORDS}\b)"
+_LIST_NEXT = re.compile(rf"(?:[ \t]*(?:,|&|-|\u2013|and|or|to|till|until|through)[ \t]*)+(?P<d>{_DAY_ITEM})", _I)
+_LIST_PREV = re.compile(rf"(?<![\w-])(?P<d>{_DAY_ITEM})(?:[ \t]*(?:,|&|-|\u2013|and|or|to|till|until|through)[ \t]*)+$", _I)
+"""The other days in a list or range beside a date ("on 1st, 2nd and 8th April", "the 7th to the 13th")."""
+_PART_BEFORE = re.compile(
+    rf"\bthe[ \t]+(?:early[ \t]+hours|small[ \t]+hours|{_PART_OF_DAY}|weekend|night|day)[ \t]+(?:of|before)[ \t]+$", _I
+)
+"""A part of the day before the date is part of it ("the early hours of 16 March")."""
+_STARTS_WITH_DAY = re.compile(rf"(?:the[ \t]+)?(?:\d|{_ORDINAL_WORDS})", _I)
+
+
 def find_dates(text: str) -> Iterator[tuple[int, int]]:
     """Yields (start, end) of every exact date or dated time of day in `text`; spans may overlap."""
+    found = list(_find_dates(text))
+    if found:
+        for start, end in list(found):
+            pos = end
+            while m := _LIST_NEXT.match(text, pos):
+                found.append(m.span("d"))
+                pos = m.end()
+            part = _PART_BEFORE.search(text, max(0, start - 30), start)
+            if part:
+                found.append((part.start(), end))
+            if _STARTS_WITH_DAY.match(text, start):
+                pos = start
+                while m := _LIST_PREV.search(text, max(0, pos - 40), pos):
+                    found.append(m.span("d"))
+                    pos = m.start()
+    return iter(found)
+
+
+def _find_dates(text: str) -> Iterator[tuple[int, int]]:
     low = text.lower()
     if _DIGIT.search(text):
         low += " <digit>"
@@ -171,3 +209,7 @@ def find_dates(text: str) -> Iterator[tuple[int, int]]:
             if _WEEKDAY_ONLY_PART.match(value) and _EVERY_BEFORE.search(text[max(0, start - 12) : start]):
                 continue
             yield start, start + len(value)
+    if "the" in low and ("st" in low or "nd" in low or "rd" in low or "th" in low):
+        for m in _BARE_THE_ORDINAL.finditer(text):
+            if not _RANK_BEFORE.search(text, max(0, m.start() - 12), m.start()):
+                yield m.start(), m.end() - len(m.group()) + len(m.group().rstrip(" .,\t"))

@@ -12,7 +12,9 @@ from functools import lru_cache
 from collections.abc import Sequence
 
 from analysis.redaction.vocabulary import (
+    COLOUR_SURNAMES,
     COMMON_LOWER,
+    IDENTITY_AFTER,
     INTRO_WORDS,
     NAME_CUE_VERBS,
     NOT_NAME_AFTER_INTRO,
@@ -26,6 +28,7 @@ from analysis.redaction.vocabulary import (
     STOP_WORDS_LOWER,
     SURNAME_PARTICLES,
     TITLE_SET,
+    VERB_NAMES,
     given_names,
 )
 
@@ -96,13 +99,24 @@ def name_spans(text: str) -> list[tuple[int, int]]:
             return False
         w = bare(k)
         low = w.lower()
-        if low in PROTECTED_WORDS or low in ROLE_WORDS or low in TITLE_SET or low in PLACE_WORDS:
+        if low in COLOUR_SURNAMES and colour_surname(k):
+            pass
+        elif low in PROTECTED_WORDS or low in ROLE_WORDS or low in TITLE_SET or low in PLACE_WORDS:
             return False
         if not (w[:1].isupper() and not w.isupper()) and not PREFIXED_SURNAME.fullmatch(w):
             return False
         # only separated by a single space from the previous token
         gap = text[tokens[k - 1][1] : tokens[k][0]]
         return gap in (" ", "\u00a0") and not tokens[k - 1][2].lower().endswith(("'s", "\u2019s"))
+
+    def colour_surname(k: int) -> bool:
+        """A capitalised colour word ("White") that is a surname here: no word about people after it."""
+        w = tokens[k][2]
+        if not (w[:1].isupper() and w[1:].islower()):
+            return False
+        if k + 1 < n and text[tokens[k][1] : tokens[k + 1][0]].strip() in ("", "-", "/"):
+            return tokens[k + 1][2].lower() not in IDENTITY_AFTER and tokens[k + 1][2].lower() not in PROTECTED_WORDS
+        return True
 
     def particle(k: int) -> bool:
         """A surname particle ("Dela Cruz", "van der Berg", "bin Ahmad") with a surname after it."""
@@ -140,12 +154,22 @@ def name_spans(text: str) -> list[tuple[int, int]]:
         start = tokens[k][0]
         if spans and text[spans[-1][1] : start] in (" and ", ", ", " & "):
             return True
-        return (
+        if not (
             k + 2 < n
             and tokens[k + 1][2] == "and"
             and text[tokens[k][1] : tokens[k + 2][0]] == " and "
             and tokens[k + 2][2][:1].isupper()
-            and bare(k + 2).lower() in plain
+        ):
+            return False
+        other = bare(k + 2).lower()
+        if other in plain:
+            return True
+        # two word-names joined ("Dawn and Joy on nights", "Hope and Faith Adjei are"): the second has a
+        # surname, or a place or a verb after it
+        return (
+            other in common
+            and bare(k).lower() in common
+            and (surname_like(k + 3) or (k + 3 < n and tokens[k + 3][2].lower() in _AFTER_PAIR))
         )
 
     while i < n:
@@ -166,7 +190,7 @@ def name_spans(text: str) -> list[tuple[int, int]]:
             cap = nxt[:1].isupper()
             if (
                 ok_gap
-                and nlow not in PROTECTED_WORDS
+                and (nlow not in PROTECTED_WORDS or (nlow in COLOUR_SURNAMES and colour_surname(i + 1)))
                 and nlow not in ROLE_WORDS
                 and nlow not in TITLE_SET
                 and (
@@ -291,6 +315,46 @@ def name_spans(text: str) -> list[tuple[int, int]]:
                 spans.append((s, s + len(_name_text(tokens, i, j, text))))
                 i = j
                 continue
+        # 3h. A listed name in lower case in apposition to a role ("grace the housekeeper", "rose the
+        #     domestic"), or after thanks ("thank you faith from the bank team").
+        if (
+            word.islower()
+            and (low in plain or low in common)
+            and low not in VERB_NAMES
+            and low not in STOP_WORDS_LOWER
+            and low not in COMMON_LOWER
+            and (i == 0 or tokens[i - 1][2].lower() not in _NO_NAME_BEFORE)
+        ):
+            after = [t[2].lower() for t in tokens[i + 1 : i + 4]]
+            role = after[:1] == ["the"] and any(w in PERSON_NOUNS for w in after[1:3])
+            thanks = _THANKS.search(text, max(0, s - 14), s) is not None and (
+                i + 1 >= n or after[0] in _AFTER_THANKED or text[e : tokens[i + 1][0]].strip()[:1] in (",", ".", "!")
+            )
+            if role or thanks:
+                spans.append((s, e - (len(w) - len(word))))
+                i += 1
+                continue
+        # 3i. A word-name opening a sentence with where the person works after it ("Precious on nights
+        #     always ...", "Joy from the bank office").
+        if (
+            word[:1].isupper()
+            and not word.isupper()
+            and low in common
+            and sentence_initial(i)
+            and i + 2 < n
+            and tokens[i + 1][2] in ("on", "from")
+            and (
+                tokens[i + 2][2].lower() in _WORK_PLACES
+                or (
+                    tokens[i + 2][2] == "the"
+                    and i + 3 < n
+                    and (tokens[i + 3][2][:1].isupper() or tokens[i + 3][2].lower() in _WORK_PLACES)
+                )
+            )
+        ):
+            spans.append((s, s + len(word)))
+            i += 1
+            continue
         # 3g. A listed given name typed in lower case in ordinary text ("tunde was shouted at").
         if (
             word.islower()
@@ -357,6 +421,38 @@ def name_spans(text: str) -> list[tuple[int, int]]:
             spans.append((s, s + len(word)))
         i += 1
     return spans
+
+
+_AFTER_PAIR = frozenset("on from in at are were both have had always who".split())
+_NO_NAME_BEFORE = frozenset("the a an of my our your their his her this that i we they".split())
+_THANKS = re.compile(r"\b(?:thank you|thanks to|thanks|cheers|shout out to|shoutout to)[ \t]+$", re.IGNORECASE)
+_AFTER_THANKED = frozenset("from on in at and for the who".split())
+_WORK_PLACES = frozenset(
+    "nights days ward twilights lates earlies reception bank desk unit office switchboard rota admissions".split()
+)
+
+
+_TITLE_JUST_BEFORE = re.compile(r"\b(?:dr|mr|mrs|ms|miss|mx|prof|sister|nurse|matron)\.?[ \t]+$", re.IGNORECASE)
+
+
+def colour_surname_ok(text: str, start: int, end: int) -> bool:
+    """Whether the protected words in a found name are only colour words used as surnames: after a given
+    name or a title, with no word about people after them ("Karen White", "Mr Brown", never "Black nurse")."""
+    words = list(TOKEN.finditer(text, start, end))
+    for k, m in enumerate(words):
+        low = m.group().lower()
+        if low not in PROTECTED_WORDS:
+            continue
+        if low not in COLOUR_SURNAMES or not (m.group()[:1].isupper() and m.group()[1:].islower()):
+            return False
+        if k == 0 and not _TITLE_JUST_BEFORE.search(text, max(0, start - 10), start):
+            return False
+        nxt = TOKEN.search(text, m.end())
+        if nxt and text[m.end() : nxt.start()].strip() in ("", "-", "/") and (
+            nxt.group().lower() in IDENTITY_AFTER or nxt.group().lower() in PROTECTED_WORDS
+        ):
+            return False
+    return True
 
 
 def _name_text(tokens: Sequence[tuple[int, int, str]], i: int, j: int, text: str) -> str:

@@ -54,6 +54,37 @@ _NAMED_SITE = re.compile(
     r"\b(?P<name>(?:[A-Z][\w'\u2019-]*[ \t]+){1,3})"
     r"(?P<head>Hospital|Infirmary|Hospice|General|Health[ \t]+Centre|Medical[ \t]+Centre|Surgery|site)\b"
 )
+_UNIT_NUMBER = re.compile(
+    r"\b(?:(?:AMU|ICU|ITU|HDU|CCU|SAU|MAU|CDU|EAU|AAU|SCBU|NICU|PICU|Theatres?|Recovery)"
+    r"|[A-Z][a-z]+[ \t]+(?:Unit|Ward|Suite))[ \t]+\d{1,2}[A-Za-z]?(?![\w/:-]|\.\d)"
+    r"|\b\d{1,2}[ \t]+(?:North|South|East|West)\b"
+)
+"""A numbered unit ("AMU 2", "Theatres 4", "Stroke Unit 2") or a floor-and-wing ward ("7 West")."""
+_NAMED_PLACE = re.compile(
+    r"\b(?P<name>(?:[A-Z][\w'\u2019-]*[ \t]+){1,3})"
+    r"(?P<head>Clinic|Lodge|House|Treatment[ \t]+Centre|Outpatients|Health[ \t]+Unit)\b"
+)
+_NAMED_TEAM = re.compile(
+    r"\b(?P<name>(?:[A-Z][\w'\u2019-]*[ \t]+){1,4})(?P<head>Team|Network|Office)\b(?:[ \t]+(?:North|South|East|West)\b)?"
+)
+"""A team, network or office with a name of its own ("Harbour Outreach Team"); one made only of generic
+words ("the Acute Medicine Team") says nothing about who."""
+_TEAM_GENERIC = _GENERIC | frozenset(
+    """nursing nurse nurses crisis home treatment enteral nutrition physio physiotherapy therapy therapies
+    occupational district city county borough north south east west northern southern eastern western central
+    pain dementia diabetes diabetic palliative end life liaison response rapid infection control prevention
+    staffing recruitment safeguarding tissue viability continence falls heart failure wound wounds care
+    support services service social work workers practice education training learning development quality
+    safety patient patients experience complaints pals hr payroll rostering rota workforce wellbeing
+    occupational estates facilities portering domestic catering pharmacy radiology imaging x-ray pathology
+    laboratory lab transport bed beds flow site management leadership senior matrons nursing midwifery
+    midwives medical doctors therapists dietetics dietitians speech language sexual memory older adult
+    early intervention assertive outreach access referral referrals triage integrated virtual hospital at
+    night day weekend out hours team teams office network specialist resuscitation resus tissue equality
+    diversity inclusion lgbt lgbtq lgbtq+ pride women's men's carers carer staff operations ops disabled
+    disability wellbeing health and of the for""".split()
+) | PROTECTED_WORDS
+"""Words that name what a team does, not which team it is: a team named only by these stays."""
 _SHORT_HEADS = frozenset(
     "ward wards unit wing suite hospital infirmary hospice site campus centre community general health team".split()
 )
@@ -105,6 +136,8 @@ def find_places(
     text: str, organisation_terms: Mapping[str, Iterable[str]] | None
 ) -> Iterator[tuple[int, int, str, int]]:
     """Yields (start, end, type, priority) of every ward, site or team mention; spans may overlap."""
+    shorts: list[tuple[int, int]] = []
+    shapes: list[tuple[int, int, str]] = []
     if organisation_terms:
         for kind, terms in organisation_terms.items():
             label = re.sub(r"[^A-Z0-9_]", "_", str(kind).upper())
@@ -118,19 +151,26 @@ def find_places(
                 if short is not None:
                     for m in short.finditer(text):
                         yield m.start(), m.end(), label, _SHORT_PRIORITY
+                        shorts.append(m.span())
     if "ard" in text:
         for m in _WARD_NUMBER.finditer(text):
-            yield m.start(), m.end(), "WARD", _SHAPE_PRIORITY
-    for m in _NAMED_UNIT.finditer(text):
-        name = m.group("name")
-        if not _all_generic(name):
-            start = _trim_generic(m.start(), name)
-            yield start, m.end(), "WARD", _SHAPE_PRIORITY
+            shapes.append((m.start(), m.end(), "WARD"))
+    for m in _UNIT_NUMBER.finditer(text):
+        if m.group().split()[0].lower() not in STOP_WORDS_LOWER:
+            shapes.append((m.start(), m.end(), "WARD"))
+    for pattern, kind in ((_NAMED_UNIT, "WARD"), (_NAMED_SITE, "SITE"), (_NAMED_PLACE, "SITE"), (_NAMED_TEAM, "TEAM")):
+        for m in pattern.finditer(text):
+            name = m.group("name")
+            if kind == "TEAM":
+                own = [w for w in name.split() if w.lower() not in _TEAM_GENERIC and not w.isupper()]
+                if own and own[0].lower() not in STOP_WORDS_LOWER:
+                    shapes.append((_trim_generic(m.start(), name), m.end(), kind))
+            elif not _all_generic(name):
+                shapes.append((_trim_generic(m.start(), name), m.end(), kind))
     if "St" in text or "Saint" in text:
         for m in _SAINT.finditer(text):
-            yield m.start(), m.end(), "SITE", _SHAPE_PRIORITY
-    for m in _NAMED_SITE.finditer(text):
-        name = m.group("name")
-        if not _all_generic(name):
-            start = _trim_generic(m.start(), name)
-            yield start, m.end(), "SITE", _SHAPE_PRIORITY
+            shapes.append((m.start(), m.end(), "SITE"))
+    for start, end, kind in shapes:
+        # a longer name holding a listed short form ("Riverside Community Hospital" around "Riverside")
+        inside = any(start <= s and e <= end and (s, e) != (start, end) for s, e in shorts)
+        yield start, end, kind, _SHORT_PRIORITY if inside else _SHAPE_PRIORITY

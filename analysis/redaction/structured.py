@@ -47,25 +47,28 @@ _POSTCODE = re.compile(
 )
 _NMC_PIN = re.compile(r"(?<![\w])\d{2}[A-Za-z]\d{4}[A-Za-z](?![\w])")
 _GMC = re.compile(
-    r"\b(?:GMC|gmc|GPhC|gphc|General Medical Council|General Pharmaceutical Council|registration|reg\.?|registered)"
+    r"\b(?:GMC|gmc|GPhC|gphc|General Medical Council|General Pharmaceutical Council|registration|reg\.?|registered"
+    r"|[Pp]harmacists?)"
     r"\b[^\d\n]{0,30}?(?<!\d)(\d{7})(?!\d)"
 )
 _GMC_AFTER = re.compile(r"(?<!\d)(\d{7})(?!\d)[ \t]*\(?(?:GMC|gmc)\b")
-_HCPC = re.compile(r"\b(?:HCPC|hcpc)\b[^\n]{0,30}?\b([A-Za-z]{2,3}[ \t]?\d{5,6})\b")
+_HCPC = re.compile(r"\b(?:HCPC|hcpc)\b[^\n]{0,30}?\b([A-Za-z]{2,3}[ \t]?(?:\d{5,6}|\d{3}[ \t]\d{3}))\b")
 _PIN_CONTEXT = re.compile(
     r"\b(?:NMC|nmc|PIN|pin)\b[^\n]{0,25}?\b(\d{2}[A-Za-z]\d{4}[A-Za-z]|\d{7,8}[A-Za-z]?)\b"
 )
 _STAFF = re.compile(
     r"\b(?:staff|payroll|employee|employment|assignment|ESR|esr|personnel|badge|worker|agency|bank|locum|ID|id"
-    r"|smartcard|smart card|booking)"
+    r"|smartcard|smart card|booking|my[ \t]+ref(?:erence)?|(?:emp|pay)(?=[ \t]*(?:number|no\b|num\b|#|id\b|ref)))"
     r"[ \t]*(?:number|no\.?|num|#|ID|id|ref(?:erence)?|code|card)?s?\b"
-    r"[^\w\n]{0,4}(?:(?:is|was|of|number|no|ref|reference|:)\s*){0,3}"
-    r"([A-Za-z]{0,6}[ \t]?[-/]?[ \t]?\d[\d \t/-]{2,12}\d(?:[-/][A-Za-z0-9]{1,4})?)(?![\d])",
+    r"[^\w\n]{0,4}(?:(?:is|was|of|number|no|ref|reference|says|said|its|it's|it\u2019s|:)\s*){0,3}"
+    r"([A-Za-z]{0,6}[ \t]?[-/]?[ \t]?\d[\d \t/-]{2,12}\d(?:[-/][A-Za-z0-9]{1,4}|[A-Za-z](?![\w]))?)(?![\d])",
     re.IGNORECASE,
 )
-_PREFIXED_ID = re.compile(r"(?<![\w/-])[A-Z]{1,5}\d{0,2}[-/]\d{4,9}(?:[-/][A-Z0-9]{1,4})?(?![\w/-])")
+_PREFIXED_ID = re.compile(
+    r"(?<![\w/-])[A-Z]{1,5}\d{0,2}(?:[-/][A-Z]{2,5})?[-/]\d{4,9}(?:[-/][A-Z0-9]{1,4})?(?![\w/-])"
+)
 """A letter prefix, a hyphen or slash and four or more digits (AGY-55817, STF/204719, NHSP-4821-B): an
-agency, bank or staff id even without a context phrase. Fewer digits are model or version numbers
+agency, bank or staff id even without a context phrase; a second letter group may come first (GP-LOC-1187). Fewer digits are model or version numbers
 (COVID-19, FFP-3)."""
 _AT = r"(?:[ \t]*@[ \t]*|[ \t]*[\[\(\{<][ \t]*at[ \t]*[\]\)\}>][ \t]*|[ \t]+at[ \t]+)"
 _DOT = r"(?:\.|[ \t]*[\[\(\{<][ \t]*dot[ \t]*[\]\)\}>][ \t]*|[ \t]+dot[ \t]+)"
@@ -83,12 +86,30 @@ _POSTCODE_AREAS = frozenset(
     UB W WA WC WD WF WN WR WS WV YO ZE""".split()
 )
 _OUTWARD = re.compile(
-    r"\b(?:in|from|near|to|around|round|postcode|postcodes|area|areas|district|at|nr|live|lives|living|based|moved)"
+    r"\b(?:in|from|near|to|around|round|postcode|postcodes|area|areas|district|at|nr|live|lives|living|based|moved"
+    r"|cover|covers|covering|covered|visit|visiting|patch)"
     r"[ \t]+(?:the[ \t]+|an?[ \t]+)?(?!B12\b)(?P<code>(?P<area>[A-Z]{1,2})(?:\d{1,2}|\d[A-Z]))"
     r"(?![\w-]|[ \t]+(?:deficiency|vitamin|injections?|levels?|jabs?|masks?|respirators?|form|forms|visa|status)\b)"
 )
 """An outward code alone (E14, SW2, NW10) after a word that puts someone somewhere: a partial postcode still
 narrows a person down to a few streets."""
+_OUTWARD_IS = re.compile(
+    r"\b[Pp]ostcodes?\b[^.\n]{0,50}?\b(?:is|was|are|were)[ \t]+(?P<code>(?P<area>[A-Z]{1,2})(?:\d{1,2}|\d[A-Z]))(?![\w-])"
+)
+"""... or named as a postcode ("the postcode for the bus stop is SW2")."""
+_OUTWARD_BEFORE = re.compile(
+    r"(?<![\w-])(?P<code>(?P<area>[A-Z]{1,2})(?:\d{1,2}|\d[A-Z]))[ \t]+(?:area|areas|district|postcode|side)\b"
+)
+"""... or before a word that makes it a place ("the SE15 area")."""
+_OUTWARD_NEXT = re.compile(
+    r"[ \t]*(?:,|/|&|and|or)[ \t]*(?:(?:and|or)[ \t]+)?(?P<code>(?P<area>[A-Z]{1,2})(?:\d{1,2}|\d[A-Z]))(?![\w-])"
+)
+"""The next code in a list after a postcode ("B23 and B24", "E14, E15 or E16")."""
+_OUTWARD_PREV = re.compile(
+    r"(?<![\w-])(?P<code>(?P<area>[A-Z]{1,2})(?:\d{1,2}|\d[A-Z]))[ \t]*(?:,|/|&|and|or)[ \t]*(?:(?:and|or)[ \t]+)?$"
+)
+_EXTENSION = re.compile(r"[ \t]*,?[ \t]*\(?(?:ext|extension|x)\.?[ \t]*\d{2,6}\)?(?![\w])", re.IGNORECASE)
+"""A phone extension after the number ("0113 496 0554 ext 221"): part of the number."""
 
 def _phone_ok(candidate: str) -> bool:
     digits = re.sub(r"\D", "", candidate)
@@ -126,15 +147,22 @@ def find_structured(text: str) -> Iterator[tuple[int, int, str]]:
     for m in _PHONE.finditer(text):
         cand = m.group().rstrip(" -.)")
         if _phone_ok(cand):
-            yield m.start(), m.start() + len(cand), "PHONE"
+            end = m.start() + len(cand)
+            ext = _EXTENSION.match(text, end)
+            yield m.start(), ext.end() if ext else end, "PHONE"
     for m in _NI.finditer(text):
         yield m.start(), m.end(), "NI_NUMBER"
-    for m in _POSTCODE.finditer(text):
-        if not m.group().isdigit():
-            yield m.start(), m.end(), "POSTCODE"
-    for m in _OUTWARD.finditer(text):
-        if m.group("area") in _POSTCODE_AREAS:
-            yield m.start("code"), m.end("code"), "POSTCODE"
+    codes = [m for m in _POSTCODE.finditer(text) if not m.group().isdigit()]
+    codes += [m for p in (_OUTWARD, _OUTWARD_BEFORE, _OUTWARD_IS) for m in p.finditer(text) if m.group("area") in _POSTCODE_AREAS]
+    for m in codes:
+        start, end = m.span("code") if m.re is not _POSTCODE else m.span()
+        yield start, end, "POSTCODE"
+        while (nxt := _OUTWARD_NEXT.match(text, end)) and nxt.group("area") in _POSTCODE_AREAS:
+            yield nxt.start("code"), nxt.end("code"), "POSTCODE"
+            end = nxt.end()
+        while (prev := _OUTWARD_PREV.search(text, max(0, start - 16), start)) and prev.group("area") in _POSTCODE_AREAS:
+            yield prev.start("code"), prev.end("code"), "POSTCODE"
+            start = prev.start()
     for m in _NMC_PIN.finditer(text):
         yield m.start(), m.end(), "REGISTRATION_NUMBER"
     for pattern in (_GMC, _GMC_AFTER, _HCPC, _PIN_CONTEXT):

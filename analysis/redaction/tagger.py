@@ -52,7 +52,8 @@ _SENTENCE_END = frozenset(".!?\n;:\"\u201c\u201d()")
 _DATE_WORDS = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday january february march april may june july
     august september october november december mon tue tues wed thu thur thurs fri sat sun jan feb mar apr
-    jun jul aug sep sept oct nov dec""".split()
+    jun jul aug sep sept oct nov dec mondays tuesdays wednesdays thursdays fridays saturdays sundays weekdays
+    weekends""".split()
 )
 _ADDRESS_VERBS = frozenset(
     """thanked thank thanks asked ask told tell called call messaged texted emailed rang phoned met saw see
@@ -358,7 +359,7 @@ _WORD_FIRST_IN_LOWER_CASE = frozenset(
     summer august june april dawn autumn storm max angel love gift trust glory fortune victory unity justice
     memory wisdom beauty miracle innocent promise purity hunter mason piper taylor grant frank jack dean rose
     sandy robin sage river brook dove raven wren iris olive ivy holly fern hazel heather violet coral crystal
-    pearl ruby jade daisy poppy lily willow destiny harmony charity mercy""".split()
+    pearl ruby jade daisy poppy lily willow destiny harmony charity mercy lucky happy sunny honey bonny""".split()
 )
 """Word-names that, in lower case, are the word far more often than the name: not names in lower case
 unless the rules see a cue. Lower-case "amber", "grace", "heaven", "blessing" stay possible."""

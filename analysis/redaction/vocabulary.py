@@ -38,8 +38,18 @@ PROTECTED_WORDS: frozenset[str] = frozenset(
     Spain Italy Turkey Iran Iraq Syria Egypt Morocco Brazil Ireland Scotland Wales England Britain UK
     Commonwealth Migrant Migrants Immigrant Immigrants Refugee Refugees Overseas International Foreign
     Accent Skin Colour Afro Dreadlocks Locs Braids Cornrows
+    Maltese Malta Maori Māori Zealand Kiwi Lesotho Basotho Swazi Eswatini Botswana Namibian Namibia Rwandan
+    Rwanda Burundian Tanzanian Tanzania Mozambican Angolan Liberian Liberia Ivorian Malian Togolese Beninese
+    Burkinabe Chadian Tunisian Saudi Emirati Qatari Kuwaiti Omani Bahraini Uzbek Kazakh Tajik Turkmen Armenian
+    Azerbaijani Moldovan Belarusian Slovenian Macedonian Montenegrin Icelandic Norwegian Swedish Danish Finnish
+    Belgian Swiss Austrian Cuban Haitian Venezuelan Chilean Argentinian Argentine Ecuadorian Bolivian
+    Paraguayan Uruguayan Taiwanese Mongolian Tibetan Bhutanese Cambodian Laotian Fijian Samoan Tongan Papuan
+    Aboriginal Indigenous Pacific Islander Romani Sami Yazidi Rohingya Hazara Uyghur Berber Amazigh Tuareg
     """.split()
-)
+) - frozenset(("costa", "sierra", "hong", "sri", "puerto"))
+PAIRED_PROTECTED = {"costa": "rica", "sierra": "leone", "hong": "kong", "sri": "lanka", "puerto": "rico"}
+"""First words of place names that are protected only with the second after them ("Costa Rica"): alone
+they are surnames ("Daniela Costa")."""
 
 TITLES: tuple[str, ...] = (
     "Dr", "Doctor", "Mr", "Mrs", "Ms", "Miss", "Mx", "Prof", "Professor", "Sister", "Sr", "Nurse",
@@ -139,10 +149,21 @@ PERSON_NOUNS = frozenset(
     matron charge cleaner domestic receptionist coordinator co-ordinator supervisor mentor friend lady man
     woman guy person student physio pharmacist paramedic surgeon anaesthetist therapist assistant worker
     lead leader boss director secretary administrator admin educator preceptor clerk technician crewmate
-    supervisor estates healthcare""".split()
+    supervisor estates healthcare housekeeper""".split()
 )
 COMMON_LOWER = frozenset(
     """a an the and or but if so to of in on at by for from with as is was were be been am are it its i me my
     we us our you your he him his she her they them their this that there here then than not no yes all any
     some one two min mins hr hrs am pm ok okay bank ward team shift band day night week""".split()
 )
+COLOUR_SURNAMES = frozenset("white brown black green grey gray".split())
+"""Protected colour words that are also common surnames: a surname right after a given name or a title
+("Karen White", "Mr Brown"), unless a word about people follows ("Grace, a Black nurse")."""
+IDENTITY_AFTER = frozenset(
+    """nurse nurses staff woman women man men people person colleague colleagues british african caribbean
+    asian other irish ethnic minority minorities background backgrounds heritage female male community
+    communities worker workers doctor doctors member members lady ladies girl girls boy boys guy guys and
+    or skin lives history patients patient families family led owned""".split()
+)
+VERB_NAMES = frozenset("hope will may can mark pat sue grant trust chase rob frank guy ray job dean don".split())
+"""Given names that in lower case are far more often a verb or a word ("I hope the nurse")."""

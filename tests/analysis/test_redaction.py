@@ -342,3 +342,39 @@ def test_spans_are_in_original_coordinates():
 def test_empty_text():
     assert redact("").text == ""
     assert redact("").spans == ()
+
+
+# --- round 5: word-names, colour surnames, lower-case names with a role ---
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Bullying by Karen White, band 7 on the ward.", "Bullying by [NAME], band 7 on the ward."),
+        ("Mr Brown from facilities said no.", "Mr [NAME] from facilities said no."),
+        ("Dawn Brown from the bank office is amazing.", "[NAME] from the bank office is amazing."),
+        ("grace the housekeeper is an angel.", "[NAME] the housekeeper is an angel."),
+        ("thank you faith from the bank team for sorting it.", "thank you [NAME] from the bank team for sorting it."),
+        ("Precious on nights always makes sure we get a break.", "[NAME] on nights always makes sure we get a break."),
+        ("Dawn and Joy on the unit are the reason I stay.", "[NAME] and [NAME] on the unit are the reason I stay."),
+        ("Hope and Faith Adjei are sisters.", "[NAME] and [NAME] are sisters."),
+        ("Daniela Costa has asked for a meeting.", "[NAME] has asked for a meeting."),
+    ],
+)
+def test_word_names_and_colour_surnames_are_replaced(text, expected):
+    assert redact(text).text == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As a Black nurse I am passed over.",
+        "Grace Black nurses are treated worse.",
+        "White British staff get the good shifts.",
+        "I hope the nurse is ok.",
+        "We went to Costa Rica and Hong Kong.",
+        "Patience and understanding were shown.",
+    ],
+)
+def test_colour_and_identity_words_and_verbs_stay(text):
+    assert redact(text).text == text

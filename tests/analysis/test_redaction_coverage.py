@@ -169,3 +169,74 @@ def test_identity_words_are_never_redacted_beside_new_shapes(text):
     for word in text.replace(",", " ").replace(".", " ").split():
         if word.lower() in PROTECTED_WORDS and word.lower() not in {"christmas", "vaisakhi"}:
             assert word in out, (word, out)
+
+
+# --- round 5: lists of days, extensions, prefixed and lettered ids, postcode lists, named units and teams ---
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Shifts on 1st, 2nd and 8th April not paid.", "Shifts on [DATE], [DATE] and [DATE] not paid."),
+        ("I worked the 7th to the 13th and was paid.", "I worked [DATE] to [DATE] and was paid."),
+        ("Reported on the 5th, the 12th and the 19th of January.", "Reported on [DATE], [DATE] and [DATE]."),
+        ("They made the 22nd so much easier.", "They made [DATE] so much easier."),
+        ("I fell asleep driving in the early hours of 16 March.", "I fell asleep driving in [DATE]."),
+        ("On Sat 11/11 I was alone.", "On [DATE] I was alone."),
+        ("Reached out on 9 Jan 23. No reply.", "Reached out on [DATE]. No reply."),
+    ],
+)
+def test_days_in_lists_ranges_and_short_years_are_replaced(text, expected):
+    assert redacted(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["It was the 3rd time this month.", "This is the 2nd.", "The 1st conversation went well.", "In the 21st century."]
+)
+def test_ranks_and_counts_are_not_dates(text):
+    assert redacted(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Please call 0113 496 0554 ext 221 if needed.", "Please call [PHONE] if needed."),
+        ("My ref is 0047-1192 but the agency says its 00471192A.", "My ref is [STAFF_NUMBER] but the agency says its [STAFF_NUMBER]."),
+        ("Pay number P9071133, living nearby.", "Pay number [STAFF_NUMBER], living nearby."),
+        ("Bank HCA, emp no 00593318, shifts missing.", "Bank HCA, emp no [STAFF_NUMBER], shifts missing."),
+        ("Locum ID GP-LOC-1187, no login.", "Locum ID [STAFF_NUMBER], no login."),
+        ("I cover B23 and B24 area.", "I cover [POSTCODE] and [POSTCODE] area."),
+        ("Covering OL4 and OL9 6AA.", "Covering [POSTCODE] and [POSTCODE]."),
+        ("The postcode for the bus stop I wait at is SW2.", "The postcode for the bus stop I wait at is [POSTCODE]."),
+        ("I am a physio, hcpc ph 654 321, and tired.", "I am a physio, hcpc [REGISTRATION_NUMBER], and tired."),
+    ],
+)
+def test_extensions_lettered_ids_and_postcode_lists_are_replaced(text, expected):
+    assert redacted(text) == expected
+
+
+def test_pay_words_beside_years_stay():
+    text = "The 2024/25 pay rise and my pay 2023 back pay are late."
+    assert redacted(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I was moved to AMU 2 and then Theatres 4.", "I was moved to [WARD] and then [WARD]."),
+        ("She works on 7 West most nights.", "She works on [WARD] most nights."),
+        ("The Harbour Outreach Team are brilliant.", "The [TEAM] are brilliant."),
+        ("I work at Kestrel House on days.", "I work at [SITE] on days."),
+        ("Moved to Riverside Community Hospital last year.", "Moved to [SITE] last year."),
+    ],
+)
+def test_named_units_sites_and_teams_are_replaced(text, expected):
+    assert redacted(text, ORG) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["The Community Nursing Team were great.", "The Crisis Team helped.", "Our Race Equality Network met.", "The MSK Team rang."],
+)
+def test_teams_named_only_by_what_they_do_stay(text):
+    assert redacted(text) == text
