@@ -60,7 +60,7 @@ def test_org_wave_lifecycle(settings: Settings, cli_env: dict) -> None:
     code, output = run("wave", "open", "--instrument", "bank-temporary-workers", "--org", "barts",
                        "--slug", "barts-bank-2026", "--format", "json")
     assert code == 0, output
-    assert json.loads(output) == {"wave": "barts-bank-2026", "link": "http://127.0.0.1:8000/s/barts-bank-2026"}
+    assert json.loads(output) == {"wave": "barts-bank-2026", "link": "http://127.0.0.1:8000/s/barts-bank-2026", "access": "open"}
     # One open wave per instrument and organisation.
     code, output = run("wave", "open", "--instrument", "bank-temporary-workers", "--org", "barts", "--slug", "again")
     assert code == 1 and "already has an open" in output
