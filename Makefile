@@ -41,8 +41,9 @@ run: install frontend
 	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(WITHOUT_KEK) $(BIN)/survey-app serve --host 127.0.0.1 --port 8000
 
+# Two workers, each taking whole test files (module-scoped servers start once per file).
 test: install frontend chromium
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 clean:
 	rm -rf $(VENV) node_modules survey_app/static/build var
