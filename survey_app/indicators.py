@@ -140,10 +140,11 @@ class IndicatorReport:
 
     @property
     def invitation_response_rate(self) -> float | None:
-        """Responses as a percentage of the invitation codes issued (an invited wave's own denominator)."""
-        if self.responses is None or not self.invitations_issued:
+        """Codes used as a percentage of codes issued: an invited wave's response rate. (Not responses
+        over codes: paper returns imported into the wave come without codes.)"""
+        if self.invitations_used is None or not self.invitations_issued:
             return None
-        return response_rate(self.responses, self.invitations_issued)
+        return response_rate(self.invitations_used, self.invitations_issued)
 
     @property
     def withheld_wording(self) -> str:

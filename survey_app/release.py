@@ -142,7 +142,7 @@ class ReleaseReport:
         if self.refused_over_budget:
             lines.append(f"  open link: {self.refused_over_budget} submissions refused over budget")
         if self.invitations_issued is not None:
-            rate = f", response rate {100 * self.responses / self.invitations_issued:.1f}% of codes issued" if self.invitations_issued else ""
+            rate = f" ({100 * (self.invitations_used or 0) / self.invitations_issued:.1f}% of codes used)" if self.invitations_issued else ""
             lines.append(
                 f"  invitations: {self.invitations_issued} issued, {self.invitations_used} used{rate}"
             )

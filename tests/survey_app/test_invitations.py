@@ -486,7 +486,7 @@ def test_the_release_report_and_dashboard_say_how_many_codes_were_issued_and_use
     mix_now(settings, _wave_id(settings))
     code, output = run("release", "--wave", WAVE)
     assert code == 0, output
-    assert "invitations: 20 issued, 12 used, response rate 60.0% of codes issued" in output
+    assert "invitations: 20 issued, 12 used (60.0% of codes used)" in output
     with engine_for(settings.database_url).connect() as connection:
         report = wave_indicators(connection, WAVE, "bme_white")
     assert report.to_json()["invitations_issued"] == 20 and report.to_json()["invitation_response_rate"] == 60.0
