@@ -41,7 +41,10 @@ def as_csv(base_url: str, wave_slug: str, codes: Sequence[str]) -> str:
 
 def qr_svg(link: str) -> Markup:
     # Medium error correction survives a crease or a smudge on a printed card.
-    return Markup(segno.make(link, error="m").svg_inline(scale=4, border=2, title="QR code of the link on this card"))
+    # omitsize: a viewBox and no fixed size, so the stylesheet scales the code rather than cropping it.
+    return Markup(
+        segno.make(link, error="m").svg_inline(scale=4, border=2, omitsize=True, title="QR code of the link on this card")
+    )
 
 
 STYLE = """
@@ -50,14 +53,14 @@ STYLE = """
 body { margin: 0; font-family: Arial, Helvetica, sans-serif; color: #212b32; }
 .sheet { display: grid; grid-template-columns: 1fr 1fr; gap: 0; width: 190mm; page-break-after: always; break-after: page; }
 .sheet:last-child { page-break-after: auto; break-after: auto; }
-.card { height: 69mm; padding: 5mm; border: 1px dashed #768692; display: grid;
+.card { height: 69mm; padding: 4mm; border: 1px dashed #768692; display: grid;
         grid-template-columns: 1fr 30mm; gap: 3mm; overflow: hidden; break-inside: avoid; }
-.card h2 { font-size: 12pt; margin: 0 0 2mm; }
-.card p { font-size: 9pt; margin: 0 0 2mm; line-height: 1.3; }
-.card .code { font-family: "Courier New", monospace; font-size: 15pt; font-weight: bold; letter-spacing: 0.5mm; margin: 1mm 0 2mm; }
-.card .link { font-size: 7.5pt; word-break: break-all; }
+.card h2 { font-size: 11pt; margin: 0 0 1.5mm; }
+.card p { font-size: 8.5pt; margin: 0 0 1.5mm; line-height: 1.25; }
+.card .code { font-family: "Courier New", monospace; font-size: 14pt; font-weight: bold; letter-spacing: 0.5mm; margin: 1mm 0 1.5mm; }
+.card .link { font-size: 7pt; word-break: break-all; }
 .card .qr svg { width: 30mm; height: 30mm; display: block; }
-.card .safe { font-size: 8pt; color: #4c6272; }
+.card .safe { font-size: 7.5pt; color: #4c6272; margin: 0; }
 @media screen { body { padding: 10mm; background: #f0f4f5; } .sheet { background: #fff; margin-bottom: 10mm; } }
 """
 
