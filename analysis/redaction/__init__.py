@@ -11,9 +11,9 @@
 | POSTCODE | full UK postcodes (SW1A 1AA); an outward code alone (E14, SW2) after a word that places someone ("I live in E14") | pattern; known postcode areas |
 | REGISTRATION_NUMBER | GMC numbers (7 digits beside "GMC" or "registration"), NMC PINs (12A3456E), HCPC numbers beside "HCPC" | pattern and context |
 | STAFF_NUMBER | staff, payroll, employee, assignment, ESR, bank or agency numbers; ids with a letter prefix and a hyphen or slash (AGY-55817, STF/204719) | the number after a context phrase; the prefixed shape alone |
-| DATE | exact days, with or without a year, and dated times of day: 12/03/2024, 12/4, 2024/03/12, 12 March 2024, the twelfth of March, "on the 3rd", Monday 14, Christmas 2023, "yesterday at 3pm", "last Tuesday night" | `dates.py`; a month and year alone is not an exact day and stays |
-| WARD / SITE / TEAM / ... | the organisation's own names, from `organisation_terms`; their short forms ("on Lister"); wards, sites and teams it did not list ("Ward 12", "AMU 2", "7 West", "Rainbow Ward", "St Mary's", "Whipps Cross Hospital", "Kestrel House", "Harbour Outreach Team") | `places.py` |
-| NAME | people's names | the union of a learned tagger (`tagger.py`: a CRF over tokens with context features, trained on generated text) and these rules (`name_rules.py`): a title (Dr, Mr, Mrs, Ms, Sister, Nurse, ...) and the capitalised word(s) after it; a given name from the shipped list (analysis/data/given_names.txt, several thousand UK and international names) and the capitalised surname(s) after it; a name that is also an English word (Grace, Will, Hope) only with a title or a capitalised surname beside it; "called"/"named" and a capitalised word; a capitalised name and surname right after a role word ("charge nurse Kofi Boateng"); a capitalised word joined by "and" to a name ("Marisol Reyes and Jhoanna"); a given name that is also a word opening a sentence about a person ("Ebony is a great nurse"); a writer's own name ("My name is Lwazi", "I'm Nanami"); one capitalised word after a role ("my manager Wiktoria"); a name in apposition to a role ("Bola the healthcare assistant was"); a listed name in lower case before what a person does ("tunde was"); surname particles (dela Cruz, van der Berg, ap Gwilym, al-Amin); in text written without capitals, the listed given names in lower case |
+| DATE | exact days, with or without a year, and dated times of day: 12/03/2024, 12/4, 2024/03/12, 12 March 2024, the twelfth of March, "on the 3rd", Monday 14, Christmas 2023, "yesterday at 3pm", "last Tuesday night"; a month and year ("since Feb 2024"), which narrows a complaint to one payroll month | `dates.py`; a bare month or weekday stays |
+| WARD / SITE / TEAM / ... | the organisation's own names, from `organisation_terms`; their short forms ("on Lister"); wards, sites and teams it did not list ("Ward 12", "AMU 2", "7 West", "Rainbow Ward", "St Mary's", "Whipps Cross Hospital", "Kestrel House", "Harbour Outreach Team", "on Heron", "Hartley community team", "Westgate Centre", "Block C") | `places.py` |
+| NAME | people's names | the union of a learned tagger (`tagger.py`: a CRF over tokens with context features, trained on generated text) and these rules (`name_rules.py`): a title (Dr, Mr, Mrs, Ms, Sister, Nurse, ...) and the capitalised word(s) after it; a given name from the shipped list (analysis/data/given_names.txt, several thousand UK and international names) and the capitalised surname(s) after it; a name that is also an English word (Grace, Will, Hope) only with a title or a capitalised surname beside it; "called"/"named" and a capitalised word; a capitalised name and surname right after a role word ("charge nurse Kofi Boateng"); a capitalised word joined by "and" to a name ("Marisol Reyes and Jhoanna"); a given name that is also a word opening a sentence about a person ("Ebony is a great nurse"); a writer's own name ("My name is Lwazi", "I'm Nanami"); one capitalised word after a role ("my manager Wiktoria"); a name in apposition to a role ("Bola the healthcare assistant was"); a listed name in lower case before what a person does ("tunde was"); surname particles (dela Cruz, van der Berg, ap Gwilym, al-Amin); in text written without capitals, the listed given names in lower case; and, after both (`name_cues.py`), a word opening a sentence with where the person works and what they do ("patience on nights is always ..."), a lower-case title before a word no dictionary holds ("sister nkem"), a capitalised given name and surname ("MARK OSEI"), a found name written again ("thank you Bill") |
 
 Words about ethnicity, religion, nationality, language and culture (`PROTECTED_WORDS`: Black, Asian,
 Muslim, Nigerian, Filipino, Polish, Hindu, Caribbean, Irish Traveller, ...) are the substance of these
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from analysis.redaction import tagger
 from analysis.redaction.dates import find_dates
+from analysis.redaction.name_cues import cue_name_spans
 from analysis.redaction.name_rules import TOKEN, colour_surname_ok, name_spans as rule_name_spans
 from analysis.redaction.places import find_places
 from analysis.redaction.structured import find_structured, nhs_number_is_valid
@@ -112,16 +113,32 @@ def _find(
         name_found.extend(rule_name_spans(text))
     if "tagger" in names:
         name_found.extend(tagger.name_spans(text))
+    if "rules" in names:
+        name_found.extend(cue_name_spans(text, name_found))
     for start, end in name_found:
         if end > start and (
             not any(w.lower() in PROTECTED_WORDS for w in TOKEN.findall(text[start:end])) or colour_surname_ok(text, start, end)
         ):
+            if _word_after_article(text, start, end):
+                continue  # "a grace period", "the hope": a word, not a name
             last = text[start:end].rsplit(None, 1)[-1].lower()
             partner = PAIRED_PROTECTED.get(last)
             if partner and text[end : end + len(partner) + 1].lower() == " " + partner:
                 continue  # "Costa" of "Costa Rica", "Hong" of "Hong Kong"
             found.append((start, end, "NAME", _PRIORITY["NAME"]))
     return found
+
+
+_ARTICLE_BEFORE = frozenset("a an the this that some any no".split())
+
+
+def _word_after_article(text: str, start: int, end: int) -> bool:
+    """A single word that is also an English word, right after an article ("a grace period")."""
+    word = text[start:end]
+    if not word.isalpha() or not word.islower():
+        return False
+    before = text[max(0, start - 6) : start].split()
+    return bool(before) and before[-1].lower() in _ARTICLE_BEFORE and word in tagger.lexicon().english
 
 
 def redact(

@@ -1,16 +1,18 @@
 """Exact dates and times of day, the detail that places a person on a rota.
 
 A guardian or manager who knows the rota can tell who was on shift "on the 3rd" or "last Tuesday at
-7pm", so an exact day is an identifier whether or not it carries a year. A month and year alone
-("in March 2023") or a bare weekday ("every Monday") is not an exact day and stays.
+7pm", so an exact day is an identifier whether or not it carries a year. A month and year
+("since March 2023", "Feb '24") narrows a complaint to one payroll month or one incident and is redacted too;
+a bare month or weekday ("every Monday", "in October") stays.
 
 Forms, each in general shape rather than as a list of examples:
 - numeric: 12/03/2024, Sat 16/09/23, 3.4.24; year first: 2024-03-12, 2024/3/12; without a year: 12/4
-  (a day and month that can be a date, not a fraction, a score or "24/7");
+  (a day and month that can be a date, not a fraction, a score or "24/7"; "the 12/4 shift");
 - with a month name: 12 March 2024, 3rd of June, March 12th, June the 3rd, Monday 3rd June;
 - written out: the twelfth of March, March the first, twenty-third of May;
 - a day number alone where the words around make it a day: "on the 3rd", "Monday 14", "Tuesday the 3rd",
   "on the fifth, ...";
+- a month and year: March 2024, Feb 2024, Sept '23;
 - holidays with a year: Christmas 2023, Boxing Day 2022, Eid 2024, New Year's Eve '22;
 - a relative or named day with a time of day: "yesterday at 3pm", "last Tuesday night", "on Friday
   at 19:30", "this morning at 7".
@@ -111,7 +113,7 @@ _PATTERNS: list[tuple[tuple[tuple[str, ...], ...], re.Pattern[str]]] = [
     # a day and month without a year: 12/4, "on 3/11", never a fraction, a score or 24/7
     ((_DIGIT_NEED, ("/",)), re.compile(
         rf"(?<![\d/.\-£$])(?<!out of )(?<!rated )(?<!scored )(?<!score )(?!24/7\b|1/[234]\b|2/3\b|3/4\b|\d{{1,2}}/10\b)(?P<d>{_DAY_NUMBER}/{_MONTH_NUMBER})"
-        rf"(?![\d/]|[ \t]*(?:of|th|ths|%|pain|scale|rating|chance|split|shifts?|patients?|staff|people|{_UNITS})\b)",
+        rf"(?![\d/]|[ \t]*(?:of|th|ths|%|pain|scale|rating|chance|split|shifts|patients?|staff|people|{_UNITS})\b)",
         _I,
     )),
     # ... with the weekday before it: Sat 11/11
@@ -128,6 +130,11 @@ _PATTERNS: list[tuple[tuple[tuple[str, ...], ...], re.Pattern[str]]] = [
     ((("<digit>",) + _ORDINAL_WORD_NEED, _INTRO_NEED), re.compile(
         rf"\b(?:on|since|from|until|till|by|before|after|of|dated)[ \t]+(?P<d>the[ \t]+(?:\d{{1,2}}{_ORD}|{_ORDINAL_WORDS}))"
         rf"\b{_DAY_END}",
+        _I,
+    )),
+    # a month and year: March 2024, Feb '24 (a year from 1950 to 2039, so never "May 1000 staff")
+    ((_DIGIT_NEED, _MONTH_NEED), re.compile(
+        rf"\b(?-i:{_MONTH_DOT_RE}|{MONTH_RE.lower()}(?<!may)(?<!mar))[ \t]+(?:of[ \t]+)?(?:19[5-9]\d|20[0-3]\d|'\d{{2}})\b(?![.,]\d|[ \t]*(?:{_UNITS}|staff|people|patients|nurses|pounds|%)\b)",
         _I,
     )),
     # holidays with a year: Christmas 2023, Boxing Day '22, Eid al-Fitr 2024

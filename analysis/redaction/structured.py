@@ -70,6 +70,17 @@ _PREFIXED_ID = re.compile(
 """A letter prefix, a hyphen or slash and four or more digits (AGY-55817, STF/204719, NHSP-4821-B): an
 agency, bank or staff id even without a context phrase; a second letter group may come first (GP-LOC-1187). Fewer digits are model or version numbers
 (COVID-19, FFP-3)."""
+_STAFF_MORE = re.compile(
+    r"\b(?:(?:EMP|EMPL|PAYROLL)\.?[ \t]*[:#]?|(?:time[ \t]?sheet|pension|contract|HR|rota|clocking)[ \t]+"
+    r"(?:number|no\.?|num|ref(?:erence)?|id)\b[^\w\n]{0,3}(?:is[ \t]+)?)[ \t]*(\d[\d \t/-]{2,12}\d)(?![\d])"
+)
+"""More staff-number cues: an upper-case abbreviation before the digits ("EMP 44-019-223"), and the
+numbers of other staff records ("timesheet number 4410-22", "pension ref 88123")."""
+_YEAR_ONLY = re.compile(r"(?:19|20)\d\d")
+_HASH_ID = re.compile(r"(?<![\w#])[A-Za-z]{2,6}[ \t]?#[ \t]?\d{4,9}(?![\w])")
+"""A letter prefix, a hash and digits ("HCA#70215"): a staff or booking id."""
+_SECTOR = re.compile(r"[ \t]\d(?=[ \t]+(?:side|area|district|end|way)\b|[ \t]*(?:[,;:!?)]|\.(?!\d)|$))")
+"""The sector digit after an outward code ("M13 9 side"): part of the partial postcode."""
 _AT = r"(?:[ \t]*@[ \t]*|[ \t]*[\[\(\{<][ \t]*at[ \t]*[\]\)\}>][ \t]*|[ \t]+at[ \t]+)"
 _DOT = r"(?:\.|[ \t]*[\[\(\{<][ \t]*dot[ \t]*[\]\)\}>][ \t]*|[ \t]+dot[ \t]+)"
 _OBFUSCATED_EMAIL = re.compile(
@@ -156,6 +167,8 @@ def find_structured(text: str) -> Iterator[tuple[int, int, str]]:
     codes += [m for p in (_OUTWARD, _OUTWARD_BEFORE, _OUTWARD_IS) for m in p.finditer(text) if m.group("area") in _POSTCODE_AREAS]
     for m in codes:
         start, end = m.span("code") if m.re is not _POSTCODE else m.span()
+        if m.re is not _POSTCODE and (sector := _SECTOR.match(text, end)):
+            end = sector.end()
         yield start, end, "POSTCODE"
         while (nxt := _OUTWARD_NEXT.match(text, end)) and nxt.group("area") in _POSTCODE_AREAS:
             yield nxt.start("code"), nxt.end("code"), "POSTCODE"
@@ -173,5 +186,12 @@ def find_structured(text: str) -> Iterator[tuple[int, int, str]]:
         start = m.start(1) + (len(m.group(1)) - len(m.group(1).lstrip(" \t-/")))
         if sum(c.isdigit() for c in value) >= 4:
             yield start, start + len(value), "STAFF_NUMBER"
+    for m in _STAFF_MORE.finditer(text):
+        value = m.group(1).strip(" \t-/")
+        if sum(c.isdigit() for c in value) >= 4 and not _YEAR_ONLY.fullmatch(value):
+            yield m.start(1), m.start(1) + len(value), "STAFF_NUMBER"
+    if "#" in text:
+        for m in _HASH_ID.finditer(text):
+            yield m.start(), m.end(), "STAFF_NUMBER"
     for m in _PREFIXED_ID.finditer(text):
         yield m.start(), m.end(), "STAFF_NUMBER"

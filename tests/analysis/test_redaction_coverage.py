@@ -57,7 +57,8 @@ def test_a_day_number_alone_where_the_words_make_it_a_day(text, expected):
         "About 1/2 of the staff left.",
         "3/4 of the team are agency.",
         "I work every Monday night.",
-        "In March 2023 it started.",
+        "In March it started.",
+        "May 2024 staff were told.",
         "On the 2nd floor nobody helps.",
         "Christmas is always given to the permanent staff.",
         "I did 12 hours last night.",
@@ -239,4 +240,65 @@ def test_named_units_sites_and_teams_are_replaced(text, expected):
     ["The Community Nursing Team were great.", "The Crisis Team helped.", "Our Race Equality Network met.", "The MSK Team rang."],
 )
 def test_teams_named_only_by_what_they_do_stay(text):
+    assert redacted(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("My pension contributions stopped in January 2024.", "My pension contributions stopped in [DATE]."),
+        ("I was paid at band 2 for the whole of Feb 2024.", "I was paid at band 2 for the whole of [DATE]."),
+        ("Reported since Sept '23 and nothing.", "Reported since [DATE] and nothing."),
+        ("my pay was wrong for the 12/4 shift", "my pay was wrong for the [DATE] shift"),
+    ],
+)
+def test_month_and_year_and_a_dated_shift_are_replaced(text, expected):
+    assert redacted(text) == expected
+
+
+@pytest.mark.parametrize("text", ["I did 12/4 shifts this month.", "Band 5 since 2019.", "pension number 2019 is wrong"])
+def test_counts_and_bare_years_stay(text):
+    assert redacted(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("EMP 44-019-223, I was underpaid.", "EMP [STAFF_NUMBER], I was underpaid."),
+        ("My timesheet number is 4410-22 and it was changed.", "My timesheet number is [STAFF_NUMBER] and it was changed."),
+        ("Agency HCA, HCA#70215, on nights.", "Agency HCA, [STAFF_NUMBER], on nights."),
+        ("i live M13 9 side and the bus is late", "i live [POSTCODE] side and the bus is late"),
+    ],
+)
+def test_more_staff_number_cues_and_postcode_sectors(text, expected):
+    assert redacted(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Nurse Dlamini on Heron is the kindest.", "Nurse [NAME] on [WARD] is the kindest."),
+        ("someone on Kingfisher took my lunch", "someone on [WARD] took my lunch"),
+        ("EVERYONE ON WARD 16 KNOWS IT", "EVERYONE ON [WARD] KNOWS IT"),
+        ("Nights on ward seven: chaos.", "Nights on [WARD]: chaos."),
+        ("The Alder community mental health team are stretched.", "The [TEAM] are stretched."),
+        ("She works in the Linden CAMHS team now.", "She works in the [TEAM] now."),
+        ("The lifts in Block C break every week.", "The lifts in [SITE] break every week."),
+        ("I was sent to Westgate Centre again.", "I was sent to [SITE] again."),
+    ],
+)
+def test_wards_teams_and_sites_by_their_own_word(text, expected):
+    assert redacted(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We had a patient on Monday and it was fine.",
+        "Great team, thank you.",
+        "The community team were lovely and her team too.",
+        "I went to ward two times.",
+    ],
+)
+def test_weekdays_praise_and_counts_are_not_places(text):
     assert redacted(text) == text
