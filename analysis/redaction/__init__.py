@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from analysis.redaction import tagger
 from analysis.redaction.dates import find_dates
 from analysis.redaction.name_cues import cue_name_spans
+from analysis.redaction.name_filters import ordinary_word
 from analysis.redaction.name_rules import TOKEN, colour_surname_ok, name_spans as rule_name_spans
 from analysis.redaction.places import find_places
 from analysis.redaction.structured import find_structured, nhs_number_is_valid
@@ -119,7 +120,7 @@ def _find(
         if end > start and (
             not any(w.lower() in PROTECTED_WORDS for w in TOKEN.findall(text[start:end])) or colour_surname_ok(text, start, end)
         ):
-            if _word_after_article(text, start, end):
+            if _word_after_article(text, start, end) or ordinary_word(text, start, end):
                 continue  # "a grace period", "the hope": a word, not a name
             last = text[start:end].rsplit(None, 1)[-1].lower()
             partner = PAIRED_PROTECTED.get(last)

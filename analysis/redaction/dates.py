@@ -169,6 +169,8 @@ _PART_BEFORE = re.compile(
     rf"\bthe[ \t]+(?:early[ \t]+hours|small[ \t]+hours|{_PART_OF_DAY}|weekend|night|day)[ \t]+(?:of|before)[ \t]+$", _I
 )
 """A part of the day before the date is part of it ("the early hours of 16 March")."""
+_RANGE_PREV = re.compile(r"(?<![\w/.-])(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?[ \t]*[-\u2013\u2014][ \t]*$", _I)
+"""The first day of a range written with a dash before a date ("10th–16th June", "3-5 May")."""
 _STARTS_WITH_DAY = re.compile(rf"(?:the[ \t]+)?(?:\d|{_ORDINAL_WORDS})", _I)
 
 
@@ -185,6 +187,8 @@ def find_dates(text: str) -> Iterator[tuple[int, int]]:
             if part:
                 found.append((part.start(), end))
             if _STARTS_WITH_DAY.match(text, start):
+                if rng := _RANGE_PREV.search(text, max(0, start - 12), start):
+                    found.append((rng.start(), end))  # "10th–16th June": one range, one placeholder
                 pos = start
                 while m := _LIST_PREV.search(text, max(0, pos - 40), pos):
                     found.append(m.span("d"))

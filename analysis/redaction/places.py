@@ -86,11 +86,14 @@ _NAMED_PLACE = re.compile(
 _ON_NAMED = re.compile(
     r"(?<=\b[Oo]n )(?:[Nn]ights[ \t]+on[ \t]+)?(?P<name>[A-Z][a-z]{2,}|(?<=nights on )[a-z]{4,})"
     r"(?=[ \t]*(?:[.,;:!?)]|$)|[ \t]+(?:is|was|are|were|for|at|in|last|this|every|during|since|[a-z]{3,}ed)\b|[ \t]+patients\b"
-    r"|(?P<loose>[ \t]+(?:and|with|made|makes|took|takes|gave|gives|told|tells|[A-Z][a-z]+[ \t]+[A-Z][a-z]+)\b))"
+    r"|(?P<loose>[ \t]+(?:and|with|made|makes|took|takes|gave|gives|told|tells|[A-Z][a-z]+[ \t]+[A-Z][a-z]+"
+    r"|which|who|never|always|doesn't|doesn\u2019t|don't|isn't|wasn't|can't|won't|has|have|had)\b))"
 )
 """A ward called by its own word alone, where staff say which ward they were on ("on Heron.", "on Bluebell is";
 with a looser word after it only when the word is an English one, as wards are named after trees, birds, flowers):
 never a weekday, a month, a holiday, a given name (the name finder's), a word about people or a platform."""
+_ON_UNIT_CODE = re.compile(r"(?<=\b[Oo]n )(?:the[ \t]+)?(?P<u>[A-Z]{2,3}U\d?)(?![\w/-])")
+"""A unit called by its letters after "on" ("on AMU2", "on SAU"): which ward, as a ward's own name is."""
 _NOT_A_WARD = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
     september october november december christmas easter boxing call duty leave time site shift shifts top board
@@ -244,6 +247,7 @@ def find_places(
             elif not _all_generic(name):
                 shapes.append((_trim_generic(m.start(), name), m.end(), kind))
     if "n " in text:
+        shapes.extend((m.start("u"), m.end("u"), "WARD") for m in _ON_UNIT_CODE.finditer(text))
         for m in _ON_NAMED.finditer(text):
             low = m.group("name").lower()
             if (m.group("loose") or len(low) == 3) and not _english(low):

@@ -77,6 +77,11 @@ _STAFF_MORE = re.compile(
 """More staff-number cues: an upper-case abbreviation before the digits ("EMP 44-019-223"), and the
 numbers of other staff records ("timesheet number 4410-22", "pension ref 88123")."""
 _YEAR_ONLY = re.compile(r"(?:19|20)\d\d")
+_WORD_YEAR = re.compile(r"[a-z]+[ \t]+(?:19|20)\d\d")
+_OUTWARD_LOWER = re.compile(
+    r"\b(?:in|from|near|live|lives|living|based|postcode|area)[ \t]+(?P<code>(?P<area>[a-z]{1,2})\d{1,2})(?![\w-])"
+)
+"""An outward code typed in lower case after a word that puts someone somewhere ("band 5 in n7")."""
 _HASH_ID = re.compile(r"(?<![\w#])[A-Za-z]{2,6}[ \t]?#[ \t]?\d{4,9}(?![\w])")
 """A letter prefix, a hash and digits ("HCA#70215"): a staff or booking id."""
 _SECTOR = re.compile(r"[ \t]\d(?=[ \t]+(?:side|area|district|end|way)\b|[ \t]*(?:[,;:!?)]|\.(?!\d)|$))")
@@ -165,6 +170,7 @@ def find_structured(text: str) -> Iterator[tuple[int, int, str]]:
         yield m.start(), m.end(), "NI_NUMBER"
     codes = [m for m in _POSTCODE.finditer(text) if not m.group().isdigit()]
     codes += [m for p in (_OUTWARD, _OUTWARD_BEFORE, _OUTWARD_IS) for m in p.finditer(text) if m.group("area") in _POSTCODE_AREAS]
+    codes += [m for m in _OUTWARD_LOWER.finditer(text) if m.group("area").upper() in _POSTCODE_AREAS]
     for m in codes:
         start, end = m.span("code") if m.re is not _POSTCODE else m.span()
         if m.re is not _POSTCODE and (sector := _SECTOR.match(text, end)):
@@ -184,6 +190,11 @@ def find_structured(text: str) -> Iterator[tuple[int, int, str]]:
     for m in _STAFF.finditer(text):
         value = m.group(1).strip(" \t-/")
         start = m.start(1) + (len(m.group(1)) - len(m.group(1).lstrip(" \t-/")))
+        if _WORD_YEAR.fullmatch(value):
+            continue  # "bank since 2019": a year, not a number
+        while start > 0 and text[start - 1].isalpha() and text[start - 1].isupper():
+            start -= 1  # "ref no REF88213-K": the letters glued to the digits are part of the id
+            value = text[start] + value
         if sum(c.isdigit() for c in value) >= 4:
             yield start, start + len(value), "STAFF_NUMBER"
     for m in _STAFF_MORE.finditer(text):

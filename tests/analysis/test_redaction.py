@@ -416,3 +416,69 @@ def test_words_that_only_look_like_cued_names_stay(text):
 @pytest.mark.parametrize("text", ["Hope in the NHS is a joke.", "Faith in the Trust is always low."])
 def test_word_names_before_an_organisation_stay(text):
     assert redacted(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Frank conversation with my manager today: nothing changes.",
+        "Rose garden outside the chapel is the only quiet place.",
+        "Precious little support after the incident.",
+        "Gift vouchers were given to the day shift only.",
+        "Holly and ivy decorations on the ward were nice.",
+        "Faith, hope and a lot of caffeine keep this department going.",
+        "Locums on nights are not given logins.",
+        "Domiciliary care: fourteen calls a day with no breaks.",
+        "Called the NHSP helpline and waited an hour.",
+        "The NIC told me to get on with it.",
+        "Paid at F1 rate when I am ST3.",
+        "Twenty years a porter and still cheerful. Legend.",
+        "We sue nobody, we just want fair treatment.",
+        "Our manager is very frank with people.",
+        "I parked on Hope Street for six years.",
+    ],
+)
+def test_ordinary_words_that_look_like_names_stay(text):
+    assert redacted(text) == text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Frank said the rota was fine.", "[NAME] said the rota was fine."),
+        ("Dawn mental health worker and Tracey were lovely.", "[NAME] mental health worker and [NAME] were lovely."),
+        ("Rob, amazing practitioner.", "[NAME], amazing practitioner."),
+        ("Dr XXXX is excellent.", "Dr [NAME] is excellent."),
+        ("my manager dawn keeps correcting my accent", "my manager [NAME] keeps correcting my accent"),
+        ("thank you faith from the bank team for sorting my pay", "thank you [NAME] from the bank team for sorting my pay"),
+    ],
+)
+def test_names_beside_word_uses_are_still_found(text, expected):
+    assert redacted(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("my holiday pay for 10th\u201316th June is missing", "my holiday pay for [DATE] is missing"),
+        ("Agency ref no REF88213-K was booked twice.", "Agency ref no [STAFF_NUMBER] was booked twice."),
+        ("bank since 2019. never had an appraisal.", "bank since 2019. never had an appraisal."),
+        ("The bank rate in n7 is lower than in N19.", "The bank rate in [POSTCODE] is lower than in [POSTCODE]."),
+    ],
+)
+def test_date_ranges_glued_ids_and_lower_case_outward_codes(text, expected):
+    assert redacted(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("they keep booking me on Larch which has no hoist", "they keep booking me on [WARD] which has no hoist"),
+        ("the manager on Hawthorn never checks on agency staff", "the manager on [WARD] never checks on agency staff"),
+        ("the nurse in charge on AMU2 gives agency the heavy patients", "the nurse in charge on [WARD] gives agency the heavy patients"),
+        ("the registrar screams at the nurses on SAU", "the registrar screams at the nurses on [WARD]"),
+        ("I can only cook on Good days.", "I can only cook on Good days."),
+    ],
+)
+def test_wards_named_by_a_word_or_unit_letters(text, expected):
+    assert redacted(text) == expected
