@@ -67,8 +67,8 @@ from survey_app.storage.models import (
     Wave,
     random_id,
 )
-from survey_app.invitations.ballots import is_ballot
 from survey_app.submissions import VisitTokens, ballot_hash, repeat_hash, valid_token
+from survey_app.access import ACCESS_INVITED
 from survey_app.waves import instrument_from_definition
 
 # Responses opened per transaction; large enough to be cheap, small enough to keep memory flat.
@@ -165,7 +165,7 @@ def mix_wave(
             )
         ).one()
     # An invited wave's responses count once per ballot, and only with a ballot (survey_app/invitations).
-    ballots = VisitTokens(case_secret) if wave.access == "invited" else None
+    ballots = VisitTokens(case_secret) if wave.access == ACCESS_INVITED else None
     instrument = instrument_from_definition(wave_id, wave.definition)
     report = MixReport(wave_slug=wave.slug)
     closed_format = ClosedPartFormat(instrument, wave.closed_part_format)
@@ -283,7 +283,7 @@ def _submission_hash(
     *and* the same answers: no one can make another's response go. On an invited wave (`ballots`),
     a ballot the server made counts once whatever its answers; anything else is None (dropped)."""
     if ballots is not None:
-        ballot = is_ballot(ballots, wave_id, document.get("submission"))
+        ballot = ballots.ballot(wave_id, document.get("submission"))
         return ballot_hash(keys.data_key, ballot) if ballot is not None else None
     token = valid_token(document.get("submission"))
     return repeat_hash(keys.data_key, token, document["answers"]) if token is not None else None

@@ -76,6 +76,7 @@ from survey_app.storage.models import (
     Wave,
     random_id,
 )
+from survey_app.access import ACCESS_INVITED
 from survey_app.waves import instrument_from_definition
 
 # WITHHELD_REASONS. What a withheld cell stores is the reason it is published with (`analysis.disclosure.suppress`):
@@ -298,7 +299,7 @@ def release_wave(engine: Engine, wave_id: str, keys: WaveKeys, settings: Setting
     )
     with engine.connect() as connection:
         report.refused_over_budget = refused_over_budget(connection, wave_id)
-        if connection.execute(select(Wave.access).where(Wave.id == wave_id)).scalar_one() == "invited":
+        if connection.execute(select(Wave.access).where(Wave.id == wave_id)).scalar_one() == ACCESS_INVITED:
             invited = invitation_counts(connection, wave_id)
             report.invitations_issued, report.invitations_used = invited.issued, invited.used
     release_id = random_id()

@@ -104,6 +104,11 @@ class VisitTokens:
         body, tag = raw[:-TAG_BYTES], raw[-TAG_BYTES:]
         return value if hmac.compare_digest(tag, self._tag(wave_id, body)) else None
 
+    def ballot(self, wave_id: str, value: object) -> str | None:
+        """The value if it is a ballot (an invitation's visit, FLAG_BALLOT) this server issued for this wave."""
+        token = self.verify(wave_id, value)
+        return token if token is not None and flags_of(token) & FLAG_BALLOT else None
+
     def spent_hash(self, token: str) -> bytes:
         """What survey_app/spent_visits.py keeps of a token that has submitted: a keyed hash."""
         return hmac.new(self._key, b"spent visit\x00" + token.encode(), hashlib.sha256).digest()

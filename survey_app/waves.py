@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from questionnaires import Instrument, load_instrument, parse_instrument
+from survey_app.access import ACCESS_INVITED, ACCESS_MODES, ACCESS_OPEN
 from survey_app.closed_parts import COLUMNAR_FORMAT
 from survey_app.epochs import CURRENT, create_epoch
 from survey_app.keys import WaveKeyStore
@@ -48,7 +49,7 @@ class WaveSummary:
     closed_on: dt.date | None
     keys_destroyed: bool
     eligible_headcount: int | None = None
-    access: str = "open"
+    access: str = ACCESS_OPEN
 
     @property
     def is_open(self) -> bool:
@@ -71,11 +72,11 @@ class PublishedWave:
     # Staff the organisation's surveys are for (the landing page says roughly how many).
     organisation_headcount: int | None = None
     # "open", or "invited": a response needs a visit that spent an invitation code (survey_app/invitations).
-    access: str = "open"
+    access: str = ACCESS_OPEN
 
     @property
     def invited(self) -> bool:
-        return self.access == "invited"
+        return self.access == ACCESS_INVITED
 
     @property
     def rough_headcount(self) -> str | None:
@@ -95,9 +96,9 @@ def open_wave(
     slug: str,
     allow_import: bool = False,
     min_org_headcount: int = MIN_ORG_HEADCOUNT,
-    access: str = "open",
+    access: str = ACCESS_OPEN,
 ) -> str:
-    if access not in ("open", "invited"):
+    if access not in ACCESS_MODES:
         raise WaveError(f"access must be 'open' or 'invited', not {access!r}")
     if not SLUG_PATTERN.match(slug):
         raise WaveError(f"slug {slug!r} must be lowercase letters, digits and hyphens")

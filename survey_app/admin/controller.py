@@ -26,6 +26,7 @@ from survey_app.staff.access import current_member, requires_staff
 from survey_app.staff.controller import STAFF_EXCEPTION_HANDLERS
 from survey_app.storage.models import Account, AccountOrganisation, Organisation, Wave
 from survey_app.invitations import counts as invitation_counts
+from survey_app.access import ACCESS_INVITED
 from survey_app.waves import WaveError, close_wave, set_eligible_headcount
 
 
@@ -44,7 +45,7 @@ def _overview(connection: Any, organisation_ids: frozenset[str]) -> dict[str, An
     ).all()
     # An invited wave shows how many of its codes are issued and used (survey_app/invitations).
     waves = [
-        {**row._mapping, "invitations": invitation_counts(connection, row.id) if row.access == "invited" else None}
+        {**row._mapping, "invitations": invitation_counts(connection, row.id) if row.access == ACCESS_INVITED else None}
         for row in rows
     ]
     account_ids = connection.execute(

@@ -200,7 +200,8 @@ class WaveApiController(Controller):
         # A concern shared with the guardian gets a receipt, returned once in this body and never
         # stored (only keyed hashes are); without the case key, sharing is refused (422).
         shared = concern_is_shared(published.instrument, answers)
-        case_secret = web_case_secret(request.app.state.settings) if shared else None
+        # The case key is read from its file only when needed: for a receipt, or to check an invitation.
+        case_secret = web_case_secret(request.app.state.settings) if shared or published.invited else None
         if shared and case_secret is None:
             question = published.instrument.concern_when.question if published.instrument.concern_when else "answers"
             return _errors(422, {question: SHARING_UNAVAILABLE})
@@ -210,7 +211,7 @@ class WaveApiController(Controller):
             try:
                 submission = await spend_for_ballot(
                     request.app.state.engine,
-                    web_case_secret(request.app.state.settings),
+                    case_secret,
                     request.app.state.visit_tokens,
                     published.id,
                     body.get("invitation"),

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from survey_app.access import ACCESS_INVITED
 from survey_app.cli.base import Context, emit, fail, format_option, main
 
 
@@ -14,14 +15,14 @@ def invitations() -> None:
     """Single-use invitation codes for waves opened with --access invited."""
 
 
-def _invited_wave(context: Context, connection, slug: str):  # type: ignore[no-untyped-def]
+def _invited_wave(connection, slug: str):  # type: ignore[no-untyped-def]
     from survey_app.waves import find_wave
 
     wave = find_wave(connection, slug)
     if wave is None:
         fail(f"no wave {slug!r}")
     assert wave is not None
-    if wave.access != "invited":
+    if wave.access != ACCESS_INVITED:
         fail(f"wave {slug!r} is open to anyone with its link; invitations are for waves opened with --access invited")
     return wave
 
@@ -51,7 +52,7 @@ def invitations_issue(context: Context, slug: str, count: int, out: Path, file_f
     except MissingKeyError as error:
         fail(f"{error} (invitation codes are hashed with the case key, as the web process checks them)")
     with context.engine.begin() as connection:
-        wave = _invited_wave(context, connection, slug)
+        wave = _invited_wave(connection, slug)
         if not wave.is_open:
             fail(f"wave {slug!r} is closed")
         try:
@@ -84,7 +85,7 @@ def invitations_status(context: Context, slug: str, output_format: str) -> None:
     from survey_app.invitations import counts
 
     with context.engine.connect() as connection:
-        wave = _invited_wave(context, connection, slug)
+        wave = _invited_wave(connection, slug)
         found = counts(connection, wave.id)
     data = {"wave": slug, "issued": found.issued, "used": found.used, "unused": found.unused}
     emit(

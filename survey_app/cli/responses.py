@@ -73,15 +73,6 @@ def mix(context: Context, slug: str | None, output_format: str) -> None:
     )
 
 
-def _case_secret_if_any(context: Context) -> bytes | None:
-    from survey_app.keys import MissingKeyError
-
-    try:
-        return context.case_secret()
-    except MissingKeyError:
-        return None
-
-
 @main.command("demo")
 @click.option("--responses", default=200, show_default=True, help="Synthetic responses per wave.")
 @format_option
@@ -89,9 +80,10 @@ def _case_secret_if_any(context: Context) -> bytes | None:
 def demo(context: Context, responses: int, output_format: str) -> None:
     """Create the demo organisation, an open wave per instrument and synthetic responses."""
     from survey_app.demo import run_demo
+    from survey_app.ftsu.intake import web_case_secret
 
     report = run_demo(
-        context.engine, context.key_store(), responses, context.settings.public_base_url, case_secret=_case_secret_if_any(context)
+        context.engine, context.key_store(), responses, context.settings.public_base_url, case_secret=web_case_secret(context.settings)
     )
     emit(output_format, dataclasses.asdict(report), report.describe)
 

@@ -7,6 +7,7 @@ import dataclasses
 import click
 
 from survey_app.cli.base import Context, emit, fail, format_option, main
+from survey_app.access import ACCESS_INVITED, ACCESS_MODES
 
 
 @main.group()
@@ -25,7 +26,7 @@ def _wave_link(context: Context, slug: str) -> str:
 @click.option("--allow-import", is_flag=True, help="Allow paper returns to be imported into this wave.")
 @click.option(
     "--access",
-    type=click.Choice(["open", "invited"]),
+    type=click.Choice(ACCESS_MODES),
     default="open",
     show_default=True,
     help="open: anyone with the link; invited: one response per invitation code ('survey-app invitations issue').",
@@ -55,7 +56,7 @@ def wave_open(
 
     def text() -> str:
         opened = f"opened {slug}: {link}"
-        if access == "invited":
+        if access == ACCESS_INVITED:
             opened += f"\ninvited wave: make its codes with 'survey-app invitations issue --wave {slug} --count N --out FILE'"
         return opened
 

@@ -28,6 +28,7 @@ from survey_app.submissions import FLAG_BALLOT, VisitTokens
 from survey_app.keys import WaveKeyStore
 from survey_app.organisations import add_organisation, find_organisation, set_headcount
 from survey_app.storage.models import Account, AuditEvent, Organisation, Wave
+from survey_app.access import ACCESS_INVITED, ACCESS_OPEN
 from survey_app.waves import PublishedWave, find_published_wave, open_wave
 
 DEFAULT_SEED = 2020  # the year of the London Workforce Race Strategy
@@ -51,7 +52,7 @@ class DemoWavePlan:
     instrument_id: str
     organisation_slug: str
     slug: str
-    access: str = "open"
+    access: str = ACCESS_OPEN
 
 
 # Bank and agency staff work across organisations, so their wave covers the region (DESIGN.md).
@@ -60,7 +61,7 @@ DEMO_WAVES = (
     DemoWavePlan("bank-temporary-workers", DEMO_REGION_SLUG, "demo-bank-temporary-workers"),
     DemoWavePlan("lived-experience", DEMO_ORGANISATION_SLUG, "demo-lived-experience"),
     # An invited wave (survey_app/invitations): the demo prints a few of its codes to try.
-    DemoWavePlan("nhs-staff-survey", "demo-community", "demo-community-invited", access="invited"),
+    DemoWavePlan("nhs-staff-survey", "demo-community", "demo-community-invited", access=ACCESS_INVITED),
 )
 DEMO_CODES = 3
 
@@ -81,7 +82,7 @@ class DemoWave:
     reused: bool
     responses_added: int
     waiting_in_inbox: int
-    access: str = "open"
+    access: str = ACCESS_OPEN
     # An invited wave's codes made by this run, to try the survey with (shown once).
     codes: list[str] = field(default_factory=list)
 
@@ -106,7 +107,7 @@ class DemoReport:
             lines.append(
                 f"  {wave.slug:<30} {state:<6} {wave.instrument_id:<24} {wave.organisation_slug:<12} {wave.link}"
             )
-            if wave.access == "invited":
+            if wave.access == ACCESS_INVITED:
                 lines.append(
                     "    by invitation only: each code below works once (more with "
                     f"'survey-app invitations issue --wave {wave.slug} --count N --out FILE')"
@@ -193,7 +194,7 @@ def _add_responses(
     (without the case key an invited wave gets none: the mixer would drop them)."""
     if wave.invited and case_secret is None:
         return 0
-    ballots = VisitTokens(case_secret) if wave.invited and case_secret is not None else None
+    ballots = VisitTokens(case_secret) if case_secret is not None and wave.invited else None
     draw = synthetic_answers(wave.instrument, rng)
     added = 0
     for _ in range(responses):

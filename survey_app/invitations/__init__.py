@@ -55,14 +55,7 @@ what they answered. The release report publishes only the counts (issued, used).
 from survey_app.invitations.codes import CodeError, display, parse
 from survey_app.invitations.ledger import InvitationCounts, Spend, counts, issue, spend
 
-ACCESS_OPEN = "open"
-ACCESS_INVITED = "invited"
-ACCESS_MODES = (ACCESS_OPEN, ACCESS_INVITED)
-
 __all__ = [
-    "ACCESS_INVITED",
-    "ACCESS_MODES",
-    "ACCESS_OPEN",
     "CodeError",
     "InvitationCounts",
     "Spend",

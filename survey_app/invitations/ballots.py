@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from survey_app.invitations.codes import CodeError, parse
 from survey_app.invitations.ledger import Spend, spend
-from survey_app.submissions import FLAG_BALLOT, VisitTokens, flags_of
+from survey_app.submissions import FLAG_BALLOT, VisitTokens
 
 logger = logging.getLogger("survey_app.invitations")
 
@@ -36,12 +36,6 @@ class InvitationRefused(Exception):
 
     status: int
     message: str
-
-
-def is_ballot(tokens: VisitTokens, wave_id: str, value: object) -> str | None:
-    """The value if it is a ballot this server issued for this wave, else None."""
-    token = tokens.verify(wave_id, value)
-    return token if token is not None and flags_of(token) & FLAG_BALLOT else None
 
 
 async def spend_for_ballot(

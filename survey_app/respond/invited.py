@@ -16,7 +16,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.response import Template
 
 from survey_app.ftsu.intake import web_case_secret
-from survey_app.invitations.ballots import InvitationRefused, is_ballot, spend_for_ballot
+from survey_app.invitations.ballots import InvitationRefused, spend_for_ballot
 from survey_app.ratelimit import ALLOWED, Decision
 from survey_app.respond import pages
 from survey_app.respond.form_state import INVITATION_FIELD, FormState, prune_hidden
@@ -33,7 +33,7 @@ async def ballot_or_landing(
 ) -> str | Template:
     """The visit's ballot; or the landing page, with what went wrong and the answers so far."""
     tokens: VisitTokens = request.app.state.visit_tokens
-    ballot = is_ballot(tokens, published.id, state.submission)
+    ballot = tokens.ballot(published.id, state.submission)
     if ballot is not None:
         return ballot
     settings = request.app.state.settings
